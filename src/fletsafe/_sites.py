@@ -1,0 +1,73 @@
+"""Where was this created? Cheap enough to ask on every call.
+
+Every record fletsafe keeps (a task, a handler, a held lock) carries the place in the
+*user's* code that made it, because "a task is still running" is useless without "the one
+started at views/settings.py:41". Capturing a full stack per call would cost tens of
+microseconds; walking ``f_back`` pointers until we leave our own files costs well under
+one, so it is always on.
+
+Frames from this package, asyncio, threading and concurrent.futures are skipped. Other
+packages (the pytest plugin, Flet's ``run_task``) add their own directories with
+:func:`skip_directory`, so a site always lands in application code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import sys
+import threading
+from types import FrameType
+from typing import NamedTuple
+
+__all__ = ["Site", "caller_site", "skip_directory"]
+
+
+class Site(NamedTuple):
+    """A source location: file name and line number."""
+
+    filename: str
+    lineno: int
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}"
+
+
+UNKNOWN_SITE = Site("<unknown>", 0)
+
+
+def _directory_of(module_file: str | None) -> str:
+    return os.path.dirname(os.path.abspath(module_file or "")) + os.sep
+
+
+_skipped: tuple[str, ...] = (
+    _directory_of(sys.modules[__package__ or "fletsafe"].__file__),
+    _directory_of(asyncio.__file__),
+    os.path.abspath(threading.__file__),
+    _directory_of(concurrent.futures.__file__),
+)
+
+
+def skip_directory(path: str) -> None:
+    """Treat every file under ``path`` as infrastructure, never as a creation site."""
+    global _skipped
+    prefix = _directory_of(os.path.join(path, "x"))
+    if prefix not in _skipped:
+        _skipped = (*_skipped, prefix)
+
+
+def caller_site(depth: int = 2) -> Site:
+    """The first frame outside skipped directories, starting ``depth`` frames up."""
+    frame: FrameType | None
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return UNKNOWN_SITE
+    skipped = _skipped
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skipped):
+            return Site(filename, frame.f_lineno)
+        frame = frame.f_back
+    return UNKNOWN_SITE

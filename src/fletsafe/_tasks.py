@@ -1,0 +1,529 @@
+"""Named, tracked asyncio tasks with a dispose that really waits.
+
+Why this exists: Flet starts background work with ``page.run_task`` and keeps no reference
+to it, so nothing ever cancels it; ``Session.close()`` doesn't either. A view that owns a
+:class:`TaskManager` can cancel everything it started and *know* it has stopped.
+
+Three promises shape the code:
+
+* **Nothing is forgotten.** A record leaves ``_live`` only in its task's done callback.
+  Cancelling does not untrack; a task that swallows ``CancelledError`` is reported as
+  *stuck* after the dispose timeout and stays tracked.
+* **Nothing is lost.** Every failure is logged with the task's name and creation site and
+  kept in :meth:`TaskManager.errors`; the done callback retrieves the exception so asyncio
+  never prints "Task exception was never retrieved".
+* **Any thread may call.** Flet runs sync handlers in worker threads. There the manager
+  schedules onto its own loop with ``call_soon_threadsafe`` and hands back a
+  ``concurrent.futures.Future`` that can be waited on or cancelled; the record exists from
+  the moment of the call, so a dispose racing the hand-off still cancels it.
+
+Every coroutine handed to us is either run or closed, on every path, so Python never warns
+that it "was never awaited".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import logging
+import math
+import threading
+import time
+import warnings
+from collections import OrderedDict, deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, Union
+
+from ._errors import DisposedError, StuckTaskWarning
+from ._sites import Site, caller_site
+
+__all__ = ["TaskDisposeReport", "TaskError", "TaskHandle", "TaskInfo", "TaskManager", "TaskState"]
+
+_log = logging.getLogger("fletsafe.tasks")
+
+T = TypeVar("T")
+TaskState = Literal[
+    "scheduled", "running", "cancelling", "stuck", "completed", "failed", "cancelled", "timed_out"
+]
+#: What ``create_task`` returns: the task itself on the loop's thread, a thread-safe future
+#: elsewhere (an ``asyncio.Task`` must not be touched from another thread).
+TaskHandle = Union[asyncio.Task[T], concurrent.futures.Future[T]]  # noqa: UP007 (runtime alias on 3.10)
+CoroutineOrFunction = Union[Coroutine[Any, Any, T], Callable[[], Coroutine[Any, Any, T]]]  # noqa: UP007
+
+_FINISHED_NAMES_KEPT = 1024
+_ERRORS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A snapshot of one tracked task."""
+
+    name: str
+    state: TaskState
+    age: float
+    """Seconds since the task was created."""
+    site: Site
+    """Where in the caller's code the task was created."""
+    background: bool
+
+
+@dataclass(frozen=True)
+class TaskError:
+    """An exception raised by a tracked task, kept so it can't go unnoticed."""
+
+    name: str
+    exception: BaseException
+    site: Site
+
+
+@dataclass(frozen=True)
+class TaskDisposeReport:
+    """What a dispose did."""
+
+    cancelled: int
+    """Tasks that were running and got cancelled."""
+    stuck: tuple[TaskInfo, ...] = ()
+    """Tasks that ignored cancellation for the whole timeout; still tracked."""
+    pending: tuple[TaskInfo, ...] = ()
+    """Tasks cancelled but not yet finished, when the dispose could not wait (it was called
+    on the loop's own thread); still tracked until they finish."""
+
+
+class _TaskRecord:
+    __slots__ = (
+        "background",
+        "cancel_requested",
+        "coro",
+        "created",
+        "future",
+        "manager",
+        "name",
+        "site",
+        "stuck",
+        "task",
+        "timed_out",
+        "timeout",
+        "timer",
+    )
+
+    def __init__(
+        self,
+        manager: TaskManager,
+        name: str,
+        site: Site,
+        background: bool,
+        timeout: float | None,
+    ) -> None:
+        self.manager = manager
+        self.name = name
+        self.site = site
+        self.background = background
+        self.timeout = timeout
+        self.created = time.monotonic()
+        self.task: asyncio.Task[Any] | None = None
+        self.coro: Coroutine[Any, Any, Any] | None = None  # only until a thread hand-off starts
+        self.future: concurrent.futures.Future[Any] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.cancel_requested = False
+        self.timed_out = False
+        self.stuck = False
+
+    def __call__(self, task: asyncio.Task[Any]) -> None:  # the task's done callback
+        self.manager._finish(self, task)
+
+    @property
+    def state(self) -> TaskState:
+        if self.stuck:
+            return "stuck"
+        if self.task is None:
+            return "scheduled"
+        return "cancelling" if self.cancel_requested else "running"
+
+    def info(self, now: float) -> TaskInfo:
+        return TaskInfo(self.name, self.state, now - self.created, self.site, self.background)
+
+
+def _coerce(coro: CoroutineOrFunction[T]) -> Coroutine[Any, Any, T]:
+    if inspect.iscoroutine(coro):
+        return coro
+    if callable(coro):
+        made = coro()
+        if inspect.iscoroutine(made):
+            return made
+        raise TypeError(f"{coro!r} returned {type(made).__name__}, not a coroutine")
+    raise TypeError(f"expected a coroutine or a coroutine function, got {type(coro).__name__}")
+
+
+def _check_timeout(timeout: float | None) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r}")
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+class TaskManager:
+    """Owns the asyncio tasks of one view, app or test.
+
+    Args:
+        loop: The loop tasks run on. If omitted, the manager binds to the running loop the
+            first time it is used from one.
+        name: Used in log messages.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None, *, name: str = "tasks"):
+        self.name = name
+        self._loop = loop
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._live: dict[_TaskRecord, None] = {}  # insertion-ordered set
+        self._named: dict[str, _TaskRecord] = {}
+        self._finished_states: OrderedDict[str, TaskState] = OrderedDict()
+        self._errors: deque[TaskError] = deque(maxlen=_ERRORS_KEPT)
+        self._counts = dict.fromkeys(
+            ("created", "completed", "failed", "cancelled", "timed_out", "stuck"), 0
+        )
+        self._closed = False
+        self._background_serial = 0
+
+    def __repr__(self) -> str:
+        return f"<TaskManager {self.name!r} active={len(self._live)} closed={self._closed}>"
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop this manager schedules onto, once bound."""
+        return self._loop
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`dispose` or :meth:`aclose` was called."""
+        return self._closed
+
+    # -- creating -------------------------------------------------------------------------
+
+    def create_task(
+        self, name: str, coro: CoroutineOrFunction[T], *, timeout: float | None = None
+    ) -> TaskHandle[T]:
+        """Start ``coro`` as the task called ``name``.
+
+        A still-running task of the same name is cancelled and replaced (the typical
+        "restart the refresh" pattern). With ``timeout``, the task is cancelled after that
+        many seconds and counted as timed out.
+
+        On the loop's thread this returns the ``asyncio.Task``. From any other thread (a
+        Flet sync handler) it schedules the task onto the manager's loop and returns a
+        ``concurrent.futures.Future`` to wait on or cancel.
+
+        Raises:
+            DisposedError: the manager was disposed; ``coro`` is closed.
+        """
+        return self._create(name, coro, timeout, background=False, site=caller_site())
+
+    def create_background_task(
+        self, coro: CoroutineOrFunction[T], name: str | None = None
+    ) -> TaskHandle[T]:
+        """Start fire-and-forget work that is still tracked until it ends.
+
+        Background tasks never replace one another. An exception is logged with the task's
+        name and kept in :meth:`errors`.
+        """
+        if name is None:
+            with self._lock:
+                self._background_serial += 1
+                name = f"background-{self._background_serial}"
+        return self._create(name, coro, None, background=True, site=caller_site())
+
+    def _create(
+        self,
+        name: str,
+        coro_or_fn: CoroutineOrFunction[T],
+        timeout: float | None,
+        *,
+        background: bool,
+        site: Site,
+    ) -> TaskHandle[T]:
+        coro = _coerce(coro_or_fn)
+        try:
+            _check_timeout(timeout)
+            with self._lock:
+                if self._closed:
+                    raise DisposedError(f"{self!r} was disposed; task {name!r} was not started")
+                loop, on_loop = self._bind_loop()
+                record = _TaskRecord(self, name, site, background, timeout)
+                self._live[record] = None
+                replaced = None if background else self._named.get(name)
+                if not background:
+                    self._named[name] = record
+                if on_loop:
+                    handle: TaskHandle[T] = self._start(record, coro)
+                else:
+                    record.coro = coro
+                    handle = record.future = concurrent.futures.Future()
+                    try:
+                        loop.call_soon_threadsafe(self._start_handed_off, record)
+                    except RuntimeError:  # the loop is closed
+                        self._forget(record)
+                        raise
+                    handle.add_done_callback(self._cancel_from_future(record))
+                self._counts["created"] += 1
+        except BaseException:
+            coro.close()
+            raise
+        if replaced is not None:
+            self._request_cancel(replaced)
+        return handle
+
+    def _bind_loop(self) -> tuple[asyncio.AbstractEventLoop, bool]:
+        running = asyncio._get_running_loop()
+        if self._loop is None:
+            if running is None:
+                raise RuntimeError(
+                    f"{self!r} has no event loop: create it with TaskManager(loop=...) or use "
+                    "it from a coroutine first"
+                )
+            self._loop = running
+        if running is self._loop:
+            return self._loop, True
+        if self._loop.is_closed():
+            raise RuntimeError(f"the event loop of {self!r} is closed")
+        return self._loop, False
+
+    def _start(self, record: _TaskRecord, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        loop = self._loop
+        assert loop is not None
+        task = loop.create_task(coro, name=record.name)
+        record.task = task
+        if record.timeout is not None:
+            record.timer = loop.call_later(record.timeout, self._time_out, record)
+        task.add_done_callback(record)
+        return task
+
+    def _start_handed_off(self, record: _TaskRecord) -> None:
+        coro, record.coro = record.coro, None
+        assert coro is not None
+        future = record.future
+        if record.cancel_requested or (future is not None and future.cancelled()):
+            coro.close()
+            self._forget(record, state="cancelled")
+            return
+        self._start(record, coro)
+
+    def _cancel_from_future(
+        self, record: _TaskRecord
+    ) -> Callable[[concurrent.futures.Future[Any]], None]:
+        def on_future_done(future: concurrent.futures.Future[Any]) -> None:
+            if future.cancelled():
+                self._request_cancel(record)
+
+        return on_future_done
+
+    # -- finishing ------------------------------------------------------------------------
+
+    def _finish(self, record: _TaskRecord, task: asyncio.Task[Any]) -> None:
+        error: BaseException | None = None
+        state: TaskState
+        if task.cancelled():
+            state = "timed_out" if record.timed_out else "cancelled"
+        else:
+            error = task.exception()  # also marks it retrieved for asyncio
+            state = "failed" if error is not None else "completed"
+        if record.timer is not None:
+            record.timer.cancel()
+        if error is not None:
+            self._errors.append(TaskError(record.name, error, record.site))
+            _log.error("task %r failed (created at %s)", record.name, record.site, exc_info=error)
+        self._forget(record, state)
+        future = record.future
+        if future is not None and not future.done():
+            try:
+                if state in ("cancelled", "timed_out"):
+                    future.cancel()
+                elif error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(task.result())
+            except concurrent.futures.InvalidStateError:  # cancelled by its owner meanwhile
+                pass
+
+    def _forget(self, record: _TaskRecord, state: TaskState | None = None) -> None:
+        with self._lock:
+            self._live.pop(record, None)
+            if self._named.get(record.name) is record:
+                del self._named[record.name]
+            if state is not None:
+                self._counts[state] += 1
+                self._finished_states[record.name] = state
+                self._finished_states.move_to_end(record.name)
+                if len(self._finished_states) > _FINISHED_NAMES_KEPT:
+                    self._finished_states.popitem(last=False)
+            self._idle.notify_all()
+
+    def _time_out(self, record: _TaskRecord) -> None:
+        if record.task is not None and not record.task.done():
+            record.timed_out = True
+            record.cancel_requested = True
+            record.task.cancel(f"task {record.name!r} timed out after {record.timeout}s")
+
+    # -- cancelling -----------------------------------------------------------------------
+
+    def _request_cancel(self, record: _TaskRecord) -> None:
+        """Cancel ``record``'s task from any thread."""
+        record.cancel_requested = True
+        loop = self._loop
+        if loop is None:
+            return
+        if asyncio._get_running_loop() is loop:
+            self._cancel_on_loop(record)
+        elif not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed between the check and the call
+                loop.call_soon_threadsafe(self._cancel_on_loop, record)
+
+    @staticmethod
+    def _cancel_on_loop(record: _TaskRecord) -> None:
+        # A record without a task is still being handed off; _start_handed_off sees the flag.
+        if record.task is not None:
+            record.task.cancel()
+
+    def cancel_task(self, name: str) -> bool:
+        """Cancel the running task called ``name``. False if there is none."""
+        with self._lock:
+            record = self._named.get(name)
+        if record is None:
+            return False
+        self._request_cancel(record)
+        return True
+
+    def cancel_all_tasks(self) -> int:
+        """Cancel every tracked task; returns how many were asked to stop.
+
+        Cancelled tasks stay tracked until they have actually finished.
+        """
+        with self._lock:
+            records = [r for r in self._live if not r.cancel_requested]
+        for record in records:
+            self._request_cancel(record)
+        return len(records)
+
+    # -- disposing ------------------------------------------------------------------------
+
+    async def aclose(self, timeout: float = 5.0) -> TaskDisposeReport:
+        """Cancel everything and wait until every task has finished, up to ``timeout``.
+
+        A task still running after ``timeout`` is reported as stuck (and warned about with
+        :class:`StuckTaskWarning`); it stays tracked. Idempotent. Awaiting this from a task
+        the manager owns waits for every task but that one.
+        """
+        _check_timeout(timeout)
+        loop = self._loop
+        running = asyncio.get_running_loop()
+        if loop is not None and loop is not running:
+            if not loop.is_running():  # idle or closed: nothing here can drive its tasks
+                return self.dispose(timeout)
+            future = asyncio.run_coroutine_threadsafe(self.aclose(timeout), loop)
+            return await asyncio.wrap_future(future)
+        with self._lock:
+            self._closed = True
+        if loop is None:
+            return TaskDisposeReport(cancelled=0)
+        cancelled = self.cancel_all_tasks()
+        current = asyncio.current_task()
+        deadline = running.time() + timeout
+        while True:
+            with self._lock:
+                waiting = [r for r in self._live if r.task is not current or current is None]
+            remaining = deadline - running.time()
+            if not waiting or remaining <= 0:
+                break
+            tasks = {r.task for r in waiting if r.task is not None}
+            if tasks:
+                await asyncio.wait(tasks, timeout=remaining)
+            else:  # only hand-offs, which resolve on the next loop iteration
+                await asyncio.sleep(0)
+        return TaskDisposeReport(cancelled=cancelled, stuck=self._mark_stuck(waiting, timeout))
+
+    def dispose(self, timeout: float = 5.0) -> TaskDisposeReport:
+        """Synchronous :meth:`aclose`, callable from any thread.
+
+        From another thread it waits for the loop to finish the cancelled tasks. If the loop
+        is idle it is run until they finish. On the loop's own thread it can't wait without
+        blocking the loop: it cancels, returns the still-finishing tasks as ``pending``, and
+        keeps tracking them until they end.
+        """
+        _check_timeout(timeout)
+        loop = self._loop
+        running = asyncio._get_running_loop()
+        if loop is not None and running is None and not loop.is_closed():
+            if not loop.is_running():
+                return loop.run_until_complete(self.aclose(timeout))
+            future = asyncio.run_coroutine_threadsafe(self.aclose(timeout), loop)
+            try:
+                return future.result(timeout + 1.0)
+            except concurrent.futures.TimeoutError:
+                future.cancel()  # the loop's thread is blocked; don't wait for it forever
+        with self._lock:
+            self._closed = True
+        cancelled = self.cancel_all_tasks()
+        with self._lock:
+            left = list(self._live)
+        if loop is None or (running is not None and not loop.is_closed()):
+            # Called from a loop's thread: waiting would block the loop that must finish them.
+            now = time.monotonic()
+            return TaskDisposeReport(cancelled, pending=tuple(r.info(now) for r in left))
+        # The loop is closed or its thread did not answer: these tasks cannot finish now.
+        return TaskDisposeReport(cancelled, stuck=self._mark_stuck(left, timeout))
+
+    def _mark_stuck(self, records: list[_TaskRecord], timeout: float) -> tuple[TaskInfo, ...]:
+        now = time.monotonic()
+        stuck = []
+        for record in records:
+            if record not in self._live:
+                continue
+            if not record.stuck:
+                record.stuck = True
+                with self._lock:
+                    self._counts["stuck"] += 1
+            info = record.info(now)
+            stuck.append(info)
+            message = (
+                f"task {record.name!r} (created at {record.site}) did not finish within "
+                f"{timeout}s of being cancelled; it is still tracked"
+            )
+            _log.warning(message)
+            warnings.warn(message, StuckTaskWarning, stacklevel=3)
+        return tuple(stuck)
+
+    # -- introspection --------------------------------------------------------------------
+
+    def active_tasks(self) -> list[TaskInfo]:
+        """Every task not finished yet, oldest first (stuck ones included)."""
+        now = time.monotonic()
+        with self._lock:
+            return [r.info(now) for r in self._live]
+
+    def get_task_status(self, name: str) -> TaskState | None:
+        """State of the latest task called ``name``, or None if there never was one."""
+        with self._lock:
+            record = self._named.get(name)
+            if record is not None:
+                return record.state
+            return self._finished_states.get(name)
+
+    def errors(self) -> list[TaskError]:
+        """Exceptions raised by tracked tasks (the latest 256)."""
+        with self._lock:
+            return list(self._errors)
+
+    def get_debug_info(self) -> dict[str, Any]:
+        """Counts of tasks created, completed, failed, cancelled, timed out and stuck."""
+        with self._lock:
+            return {
+                "name": self.name,
+                "active": len(self._live),
+                **self._counts,
+                "errors": len(self._errors),
+                "closed": self._closed,
+            }
