@@ -41,6 +41,7 @@ from ._tasks import TaskDisposeReport as TaskDisposeReport
 from ._tasks import TaskError as TaskError
 from ._tasks import TaskInfo as TaskInfo
 from ._tasks import TaskManager as TaskManager
+from ._tasks import ThreadTaskHandle as ThreadTaskHandle
 
 __version__ = "0.1.0"
 
@@ -65,6 +66,7 @@ __all__ = [
     "TaskError",
     "TaskInfo",
     "TaskManager",
+    "ThreadTaskHandle",
     "UnknownEventError",
     "dispose_atomic_state_manager",
     "dispose_memory_manager",

@@ -83,7 +83,7 @@ def _resolve(future: asyncio.Future[None]) -> None:
 class KeyLock:
     """One key's lock. See the module docstring."""
 
-    __slots__ = ("_depth", "_guard", "_owner", "_waiters", "key", "since", "site")
+    __slots__ = ("_depth", "_guard", "_owner", "_waiters", "key", "since", "site", "waits")
 
     def __init__(self, key: Hashable) -> None:
         self.key = key
@@ -93,6 +93,7 @@ class KeyLock:
         self._waiters: deque[_Waiter] = deque()
         self.since = 0.0
         self.site = UNKNOWN_SITE
+        self.waits = 0  # acquisitions that had to queue
 
     @property
     def owner(self) -> object:
@@ -102,11 +103,7 @@ class KeyLock:
     def depth(self) -> int:
         return self._depth
 
-    @property
-    def contended(self) -> bool:
-        return bool(self._waiters)
-
-    def _try(self, holder: object) -> bool | _Waiter:
+    def _try(self, holder: object, blocking: bool) -> bool | _Waiter:
         """Under the guard: take the lock, re-enter it, or queue a waiter."""
         owner = self._owner
         if owner is None:
@@ -118,7 +115,7 @@ class KeyLock:
         if owner == holder:
             self._depth += 1
             return True
-        if isinstance(owner, asyncio.Task) and not isinstance(holder, asyncio.Task):
+        if blocking and isinstance(owner, asyncio.Task):
             loop = _get_running_loop()
             if loop is not None and owner.get_loop() is loop:
                 raise LockUsageError(
@@ -128,12 +125,13 @@ class KeyLock:
                 )
         waiter = _Waiter(holder, caller_site())
         self._waiters.append(waiter)
+        self.waits += 1
         return waiter
 
     def acquire(self, holder: object, timeout: float | None = None) -> bool:
         """Block the calling thread until ``holder`` owns the lock (or ``timeout``)."""
         with self._guard:
-            got = self._try(holder)
+            got = self._try(holder, blocking=True)
             if got is True:
                 return True
             assert isinstance(got, _Waiter)
@@ -150,7 +148,7 @@ class KeyLock:
     async def acquire_async(self, holder: object) -> None:
         """Wait without blocking the loop until ``holder`` owns the lock."""
         with self._guard:
-            got = self._try(holder)
+            got = self._try(holder, blocking=False)
             if got is True:
                 return
             assert isinstance(got, _Waiter)

@@ -94,8 +94,6 @@ class _Locked:
             if not lock.acquire(holder, timeout):
                 self._release(holder, i)
                 raise TimeoutError(f"could not lock key {lock.key!r} within {timeout}s")
-            if lock.contended:
-                self._state._stats["contended"] += 1
         return self._state
 
     def __exit__(
@@ -154,9 +152,7 @@ class AtomicState:
         self._subscription_keys: dict[int, Hashable] = {}
         self._serial = itertools.count(1)
         self._errors: deque[BaseException] = deque(maxlen=256)
-        self._stats = dict.fromkeys(
-            ("sets", "cas_succeeded", "cas_failed", "multi_updates", "contended"), 0
-        )
+        self._stats = dict.fromkeys(("sets", "cas_succeeded", "cas_failed", "multi_updates"), 0)
 
     def __repr__(self) -> str:
         return f"<AtomicState {self.name!r} keys={len(self._data)}>"
@@ -340,10 +336,14 @@ class AtomicState:
         return list(self._errors)
 
     def get_stats(self) -> dict[str, Any]:
+        """Counts of writes, compare-and-swaps, waits for a lock (``contended``) and more."""
+        with self._locks_guard:
+            contended = sum(lock.waits for lock in self._locks.values())
         return {
             "name": self.name,
             "keys": len(self._data),
             **self._stats,
+            "contended": contended,
             "locks_held": len(self.held_locks()),
             "subscriptions": len(self._subscription_keys),
             "history": len(self._history),

@@ -33,14 +33,22 @@ import threading
 import time
 import warnings
 from collections import OrderedDict, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union
 
 from ._errors import DisposedError, StuckTaskWarning
 from ._sites import Site, caller_site
 
-__all__ = ["TaskDisposeReport", "TaskError", "TaskHandle", "TaskInfo", "TaskManager", "TaskState"]
+__all__ = [
+    "TaskDisposeReport",
+    "TaskError",
+    "TaskHandle",
+    "TaskInfo",
+    "TaskManager",
+    "TaskState",
+    "ThreadTaskHandle",
+]
 
 _log = logging.getLogger("fletsafe.tasks")
 
@@ -48,9 +56,22 @@ T = TypeVar("T")
 TaskState = Literal[
     "scheduled", "running", "cancelling", "stuck", "completed", "failed", "cancelled", "timed_out"
 ]
-#: What ``create_task`` returns: the task itself on the loop's thread, a thread-safe future
-#: elsewhere (an ``asyncio.Task`` must not be touched from another thread).
-TaskHandle = Union[asyncio.Task[T], concurrent.futures.Future[T]]  # noqa: UP007 (runtime alias on 3.10)
+
+
+class ThreadTaskHandle(concurrent.futures.Future[T]):
+    """What ``create_task`` returns off the loop's thread: a thread-safe future of the task.
+
+    ``result(timeout)`` waits for it, ``cancel()`` cancels the task; it can also be awaited
+    from any event loop, so code that awaits the handle works on both paths.
+    """
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return asyncio.wrap_future(self).__await__()
+
+
+#: What ``create_task`` returns: the task itself on the loop's thread, a thread-safe handle
+#: elsewhere (an ``asyncio.Task`` must not be touched from another thread). Both are awaitable.
+TaskHandle = Union[asyncio.Task[T], ThreadTaskHandle[T]]  # noqa: UP007 (runtime alias on 3.10)
 CoroutineOrFunction = Union[Coroutine[Any, Any, T], Callable[[], Coroutine[Any, Any, T]]]  # noqa: UP007
 
 _FINISHED_NAMES_KEPT = 1024
@@ -262,7 +283,7 @@ class TaskManager:
                     handle: TaskHandle[T] = self._start(record, coro)
                 else:
                     record.coro = coro
-                    handle = record.future = concurrent.futures.Future()
+                    handle = record.future = ThreadTaskHandle()
                     try:
                         loop.call_soon_threadsafe(self._start_handed_off, record)
                     except RuntimeError:  # the loop is closed
@@ -402,8 +423,11 @@ class TaskManager:
 
         Cancelled tasks stay tracked until they have actually finished.
         """
+        return self._cancel_all(skip=None)
+
+    def _cancel_all(self, skip: asyncio.Task[Any] | None) -> int:
         with self._lock:
-            records = [r for r in self._live if not r.cancel_requested]
+            records = [r for r in self._live if not r.cancel_requested and r.task is not skip]
         for record in records:
             self._request_cancel(record)
         return len(records)
@@ -429,8 +453,8 @@ class TaskManager:
             self._closed = True
         if loop is None:
             return TaskDisposeReport(cancelled=0)
-        cancelled = self.cancel_all_tasks()
         current = asyncio.current_task()
+        cancelled = self._cancel_all(skip=current)  # never cancel (or wait for) our caller
         deadline = running.time() + timeout
         while True:
             with self._lock:

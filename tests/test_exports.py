@@ -1,0 +1,24 @@
+"""The public surface: small, documented, and layered one way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import fletsafe
+
+
+def test_every_public_name_is_exported_and_documented() -> None:
+    for name in fletsafe.__all__:
+        obj = getattr(fletsafe, name)
+        assert obj.__doc__, f"fletsafe.{name} has no docstring"
+    public = {n for n in dir(fletsafe) if not n.startswith("_")}
+    assert public == set(fletsafe.__all__)
+
+
+def test_importing_the_runtime_loads_neither_pytest_nor_flet() -> None:
+    code = (
+        "import sys, fletsafe; print(sorted({'pytest', 'flet', 'hypothesis'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
