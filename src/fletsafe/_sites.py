@@ -35,6 +35,7 @@ class Site(NamedTuple):
 
 
 UNKNOWN_SITE = Site("<unknown>", 0)
+_new_site = tuple.__new__  # skips NamedTuple's Python-level __new__ on the hot path
 
 
 def _directory_of(module_file: str | None) -> str:
@@ -68,6 +69,6 @@ def caller_site(depth: int = 2) -> Site:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(skipped):
-            return Site(filename, frame.f_lineno)
+            return _new_site(Site, (filename, frame.f_lineno))
         frame = frame.f_back
     return UNKNOWN_SITE

@@ -65,6 +65,9 @@ class LockInfo:
     depth: int
 
 
+_new_update = tuple.__new__  # skips NamedTuple's Python-level __new__ on every write
+
+
 def _sort_key(key: Hashable) -> tuple[str, Any]:
     return (type(key).__qualname__, key)
 
@@ -147,6 +150,7 @@ class AtomicState:
         self._data: dict[Hashable, Any] = dict(initial or {})
         self._locks: dict[Hashable, KeyLock] = {}
         self._locks_guard = threading.Lock()
+        self._single: dict[Hashable, _Locked] = {}
         self._history: deque[StateUpdate] = deque(maxlen=history_size)
         self._subscribers: dict[Hashable, dict[int, ChangeCallback]] = {}
         self._subscription_keys: dict[int, Hashable] = {}
@@ -196,7 +200,7 @@ class AtomicState:
         old = self._data.get(key)
         self._data[key] = value
         self._stats["sets"] += 1
-        self._history.append(StateUpdate(key, old, value, time.time(), operation))
+        self._history.append(_new_update(StateUpdate, (key, old, value, time.time(), operation)))
         return old
 
     def compare_and_swap(self, key: Hashable, expected: Any, new: Any) -> bool:
@@ -256,7 +260,10 @@ class AtomicState:
         Re-entrant for its holder (a task, or a thread outside any task), so ``set`` inside
         it does not deadlock.
         """
-        return _Locked(self, [key])
+        locked = self._single.get(key)
+        if locked is None:  # stateless and re-entrant, so one per key serves every caller
+            locked = self._single[key] = _Locked(self, [key])
+        return locked
 
     def atomic_multi_update(self, *keys: Hashable) -> _Locked:
         """Hold several keys' locks, taken in one global order whatever order is given."""
@@ -353,6 +360,7 @@ class AtomicState:
         """Forget all values, history, subscriptions and idle locks (held ones stay)."""
         with self._locks_guard:
             self._locks = {k: lock for k, lock in self._locks.items() if lock.owner is not None}
+            self._single = {k: c for k, c in self._single.items() if k in self._locks}
             self._subscribers.clear()
             self._subscription_keys.clear()
         self._data.clear()

@@ -27,10 +27,12 @@ import asyncio
 import concurrent.futures
 import contextlib
 import inspect
+import itertools
 import logging
 import math
 import threading
 import time
+import types
 import warnings
 from collections import OrderedDict, deque
 from collections.abc import Callable, Coroutine, Generator
@@ -114,46 +116,27 @@ class TaskDisposeReport:
 
 
 class _TaskRecord:
-    __slots__ = (
-        "background",
-        "cancel_requested",
-        "coro",
-        "created",
-        "future",
-        "manager",
-        "name",
-        "site",
-        "stuck",
-        "task",
-        "timed_out",
-        "timeout",
-        "timer",
-    )
+    # No __slots__: rarely-set fields are class-level defaults, so creating a record on the
+    # hot path sets only what every task has.
+    task: asyncio.Task[Any] | None = None
+    coro: Coroutine[Any, Any, Any] | None = None  # until the task starts (or is closed)
+    future: concurrent.futures.Future[Any] | None = None
+    timer: asyncio.TimerHandle | None = None
+    timeout: float | None = None
+    cancel_requested = False
+    timed_out = False
+    stuck = False
 
-    def __init__(
-        self,
-        manager: TaskManager,
-        name: str,
-        site: Site,
-        background: bool,
-        timeout: float | None,
-    ) -> None:
+    def __init__(self, manager: TaskManager, name: str, site: Site, background: bool) -> None:
         self.manager = manager
         self.name = name
         self.site = site
         self.background = background
-        self.timeout = timeout
         self.created = time.monotonic()
-        self.task: asyncio.Task[Any] | None = None
-        self.coro: Coroutine[Any, Any, Any] | None = None  # only until a thread hand-off starts
-        self.future: concurrent.futures.Future[Any] | None = None
-        self.timer: asyncio.TimerHandle | None = None
-        self.cancel_requested = False
-        self.timed_out = False
-        self.stuck = False
 
-    def __call__(self, task: asyncio.Task[Any]) -> None:  # the task's done callback
-        self.manager._finish(self, task)
+    def __call__(self, task: asyncio.Task[Any]) -> None:
+        # Done callback, added only when a task is cancelled before its first step.
+        self.manager._reap(self)
 
     @property
     def state(self) -> TaskState:
@@ -168,7 +151,7 @@ class _TaskRecord:
 
 
 def _coerce(coro: CoroutineOrFunction[T]) -> Coroutine[Any, Any, T]:
-    if inspect.iscoroutine(coro):
+    if type(coro) is types.CoroutineType or inspect.iscoroutine(coro):
         return coro
     if callable(coro):
         made = coro()
@@ -200,16 +183,16 @@ class TaskManager:
         self.name = name
         self._loop = loop
         self._lock = threading.RLock()
-        self._idle = threading.Condition(self._lock)
         self._live: dict[_TaskRecord, None] = {}  # insertion-ordered set
         self._named: dict[str, _TaskRecord] = {}
+        # Latest state of finished *named* tasks, oldest first, bounded.
         self._finished_states: OrderedDict[str, TaskState] = OrderedDict()
         self._errors: deque[TaskError] = deque(maxlen=_ERRORS_KEPT)
         self._counts = dict.fromkeys(
             ("created", "completed", "failed", "cancelled", "timed_out", "stuck"), 0
         )
         self._closed = False
-        self._background_serial = 0
+        self._background_serial = itertools.count(1)  # next() is atomic: no lock needed
 
     def __repr__(self) -> str:
         return f"<TaskManager {self.name!r} active={len(self._live)} closed={self._closed}>"
@@ -253,9 +236,7 @@ class TaskManager:
         name and kept in :meth:`errors`.
         """
         if name is None:
-            with self._lock:
-                self._background_serial += 1
-                name = f"background-{self._background_serial}"
+            name = f"background-{next(self._background_serial)}"
         return self._create(name, coro, None, background=True, site=caller_site())
 
     def _create(
@@ -269,12 +250,15 @@ class TaskManager:
     ) -> TaskHandle[T]:
         coro = _coerce(coro_or_fn)
         try:
-            _check_timeout(timeout)
+            if timeout is not None:
+                _check_timeout(timeout)
             with self._lock:
                 if self._closed:
                     raise DisposedError(f"{self!r} was disposed; task {name!r} was not started")
                 loop, on_loop = self._bind_loop()
-                record = _TaskRecord(self, name, site, background, timeout)
+                record = _TaskRecord(self, name, site, background)
+                if timeout is not None:
+                    record.timeout = timeout
                 self._live[record] = None
                 replaced = None if background else self._named.get(name)
                 if not background:
@@ -286,8 +270,11 @@ class TaskManager:
                     handle = record.future = ThreadTaskHandle()
                     try:
                         loop.call_soon_threadsafe(self._start_handed_off, record)
-                    except RuntimeError:  # the loop is closed
-                        self._forget(record)
+                    except RuntimeError:  # the loop closed meanwhile: nothing was started
+                        del self._live[record]
+                        if not background:
+                            self._named.pop(name, None)
+                        record.coro = None
                         raise
                     handle.add_done_callback(self._cancel_from_future(record))
                 self._counts["created"] += 1
@@ -300,6 +287,8 @@ class TaskManager:
 
     def _bind_loop(self) -> tuple[asyncio.AbstractEventLoop, bool]:
         running = asyncio._get_running_loop()
+        if running is not None and running is self._loop:  # the common case, first
+            return running, True
         if self._loop is None:
             if running is None:
                 raise RuntimeError(
@@ -316,20 +305,40 @@ class TaskManager:
     def _start(self, record: _TaskRecord, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         loop = self._loop
         assert loop is not None
-        task = loop.create_task(coro, name=record.name)
+        record.coro = coro  # kept until it starts, so a task cancelled first can close it
+        task = loop.create_task(self._run(record, coro), name=record.name)
         record.task = task
         if record.timeout is not None:
             record.timer = loop.call_later(record.timeout, self._time_out, record)
-        task.add_done_callback(record)
         return task
 
+    async def _run(self, record: _TaskRecord, coro: Coroutine[Any, Any, T]) -> T:
+        # Bookkeeping inside the task instead of a done callback: a callback costs a whole
+        # extra loop iteration per task. The one case this misses, a task cancelled before
+        # its first step, is handled by _reap.
+        record.coro = None
+        try:
+            result = await coro
+        except asyncio.CancelledError:
+            self._finish(record, "timed_out" if record.timed_out else "cancelled", None, None)
+            raise
+        except BaseException as exc:
+            self._finish(record, "failed", exc, None)
+            task = record.task
+            if task is not None:  # mark it retrieved: we logged it, asyncio need not
+                task.add_done_callback(_retrieve_exception)
+            raise
+        self._finish(record, "completed", None, result)
+        return result
+
     def _start_handed_off(self, record: _TaskRecord) -> None:
-        coro, record.coro = record.coro, None
+        coro = record.coro
         assert coro is not None
         future = record.future
         if record.cancel_requested or (future is not None and future.cancelled()):
+            record.coro = None
             coro.close()
-            self._forget(record, state="cancelled")
+            self._finish(record, "cancelled", None, None)
             return
         self._start(record, coro)
 
@@ -344,20 +353,26 @@ class TaskManager:
 
     # -- finishing ------------------------------------------------------------------------
 
-    def _finish(self, record: _TaskRecord, task: asyncio.Task[Any]) -> None:
-        error: BaseException | None = None
-        state: TaskState
-        if task.cancelled():
-            state = "timed_out" if record.timed_out else "cancelled"
-        else:
-            error = task.exception()  # also marks it retrieved for asyncio
-            state = "failed" if error is not None else "completed"
+    def _finish(
+        self, record: _TaskRecord, state: TaskState, error: BaseException | None, result: Any
+    ) -> None:
         if record.timer is not None:
             record.timer.cancel()
         if error is not None:
             self._errors.append(TaskError(record.name, error, record.site))
             _log.error("task %r failed (created at %s)", record.name, record.site, exc_info=error)
-        self._forget(record, state)
+        with self._lock:
+            self._live.pop(record, None)
+            name = record.name
+            if self._named.get(name) is record:
+                del self._named[name]
+            self._counts[state] += 1
+            if not record.background:
+                finished = self._finished_states
+                finished[name] = state
+                finished.move_to_end(name)
+                if len(finished) > _FINISHED_NAMES_KEPT:
+                    finished.popitem(last=False)
         future = record.future
         if future is not None and not future.done():
             try:
@@ -366,22 +381,28 @@ class TaskManager:
                 elif error is not None:
                     future.set_exception(error)
                 else:
-                    future.set_result(task.result())
+                    future.set_result(result)
             except concurrent.futures.InvalidStateError:  # cancelled by its owner meanwhile
                 pass
 
-    def _forget(self, record: _TaskRecord, state: TaskState | None = None) -> None:
+    def _reap(self, record: _TaskRecord) -> None:
+        """Finish a record whose task ended before its first step (cancelled early)."""
+        coro = record.coro
+        if coro is None or record not in self._live:
+            return  # started after all (its wrapper does the bookkeeping) or done already
+        task = record.task
+        if task is None or not task.done():
+            return
+        record.coro = None
+        coro.close()
+        self._finish(record, "timed_out" if record.timed_out else "cancelled", None, None)
+
+    def _reap_all(self) -> None:
+        """Catch tasks cancelled before their first step by someone other than us."""
         with self._lock:
-            self._live.pop(record, None)
-            if self._named.get(record.name) is record:
-                del self._named[record.name]
-            if state is not None:
-                self._counts[state] += 1
-                self._finished_states[record.name] = state
-                self._finished_states.move_to_end(record.name)
-                if len(self._finished_states) > _FINISHED_NAMES_KEPT:
-                    self._finished_states.popitem(last=False)
-            self._idle.notify_all()
+            early = [r for r in self._live if r.coro is not None and r.task is not None]
+        for record in early:
+            self._reap(record)
 
     def _time_out(self, record: _TaskRecord) -> None:
         if record.task is not None and not record.task.done():
@@ -406,8 +427,9 @@ class TaskManager:
     @staticmethod
     def _cancel_on_loop(record: _TaskRecord) -> None:
         # A record without a task is still being handed off; _start_handed_off sees the flag.
-        if record.task is not None:
-            record.task.cancel()
+        task = record.task
+        if task is not None and task.cancel() and record.coro is not None:
+            task.add_done_callback(record)  # it never started: its wrapper won't report back
 
     def cancel_task(self, name: str) -> bool:
         """Cancel the running task called ``name``. False if there is none."""
@@ -426,6 +448,7 @@ class TaskManager:
         return self._cancel_all(skip=None)
 
     def _cancel_all(self, skip: asyncio.Task[Any] | None) -> int:
+        self._reap_all()
         with self._lock:
             records = [r for r in self._live if not r.cancel_requested and r.task is not skip]
         for record in records:
@@ -457,6 +480,7 @@ class TaskManager:
         cancelled = self._cancel_all(skip=current)  # never cancel (or wait for) our caller
         deadline = running.time() + timeout
         while True:
+            self._reap_all()
             with self._lock:
                 waiting = [r for r in self._live if r.task is not current or current is None]
             remaining = deadline - running.time()
@@ -524,12 +548,14 @@ class TaskManager:
 
     def active_tasks(self) -> list[TaskInfo]:
         """Every task not finished yet, oldest first (stuck ones included)."""
+        self._reap_all()
         now = time.monotonic()
         with self._lock:
             return [r.info(now) for r in self._live]
 
     def get_task_status(self, name: str) -> TaskState | None:
         """State of the latest task called ``name``, or None if there never was one."""
+        self._reap_all()
         with self._lock:
             record = self._named.get(name)
             if record is not None:
@@ -543,6 +569,7 @@ class TaskManager:
 
     def get_debug_info(self) -> dict[str, Any]:
         """Counts of tasks created, completed, failed, cancelled, timed out and stuck."""
+        self._reap_all()
         with self._lock:
             return {
                 "name": self.name,
@@ -551,3 +578,8 @@ class TaskManager:
                 "errors": len(self._errors),
                 "closed": self._closed,
             }
+
+
+def _retrieve_exception(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()

@@ -251,6 +251,31 @@ async def test_dispose_racing_a_thread_hand_off_closes_the_coroutine(
     assert manager.active_tasks() == []
 
 
+def test_create_task_onto_a_closed_loop_raises_and_closes_the_coroutine(
+    no_unawaited_warnings: None,
+) -> None:
+    loop = asyncio.new_event_loop()
+    manager = TaskManager(loop)
+    loop.close()
+    coro = _sleep_and_return(1)
+    with pytest.raises(RuntimeError, match="closed"):
+        manager.create_task("t", coro)
+    assert coro.cr_frame is None
+    assert manager.active_tasks() == []
+
+
+async def test_a_task_cancelled_by_its_owner_before_it_ran_is_reaped(
+    no_unawaited_warnings: None,
+) -> None:
+    manager = TaskManager()
+    task = manager.create_task("t", _sleep_and_return(1))
+    task.cancel()  # not through the manager, before the first step
+    await asyncio.sleep(0)
+    assert task.cancelled()
+    assert manager.active_tasks() == []
+    assert manager.get_task_status("t") == "cancelled"
+
+
 def test_create_task_without_a_loop_says_how_to_bind_one() -> None:
     manager = TaskManager()
     coro = _sleep_and_return(1)
