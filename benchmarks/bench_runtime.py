@@ -179,7 +179,7 @@ def main() -> None:
 
     print(f"{'benchmark':<50} {'base µs':>8} {'ours µs':>8} {'ratio':>6}  goal")
     for label, base_us, ours_us, ratio, goal, verdict in rows:
-        goal_text = "-" if goal is None else f"≤{goal}× {verdict}"
+        goal_text = "-" if goal is None else f"<={goal}x {verdict}"
         print(f"{label:<50} {base_us:8.2f} {ours_us:8.2f} {ratio:6.2f}  {goal_text}")
 
 
