@@ -10,6 +10,7 @@ from typing import Any
 
 import flet as ft
 import pytest
+from _deadline import call_in_thread
 
 from fletsafe import MemoryGrowthWarning, MemoryManager, UnknownEventError
 
@@ -107,24 +108,6 @@ def test_dispose_all_handlers_detaches_everything() -> None:
 # -- regressions --------------------------------------------------------------------------
 
 
-def _run_with_deadline(fn: Any, seconds: float = 5.0) -> None:
-    """Run ``fn`` in a thread; a deadlock fails the test instead of hanging it."""
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "deadlocked"
-    if errors:
-        raise errors[0]
-
-
 def test_regression_cleanup_and_dispose_are_reentrant_from_a_handler() -> None:
     manager = MemoryManager()
     button = ft.Button("Close")
@@ -135,7 +118,7 @@ def test_regression_cleanup_and_dispose_are_reentrant_from_a_handler() -> None:
 
     manager.register_event_handler("close", "click", on_close, control=button)
     manager.register_event_handler("other", "click", _noop, control=ft.Button("x"))
-    _run_with_deadline(lambda: button.on_click(None))  # type: ignore[misc]
+    call_in_thread(lambda: button.on_click(None))  # type: ignore[misc]
     assert manager.active_handlers() == []
 
 
@@ -163,7 +146,7 @@ def test_regression_methods_may_be_called_while_detaching() -> None:
 
     control = ReentrantControl()
     manager.register_event_handler("c", "click", _noop, control=control)
-    _run_with_deadline(manager.dispose_all_handlers)
+    call_in_thread(manager.dispose_all_handlers)
     assert control.on_click is None
     assert calls == [0, 0]
 

@@ -7,11 +7,11 @@ hang the suite.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from typing import Any
 
 import flet as ft
+from _deadline import run_threads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -21,16 +21,6 @@ from fletsafe import AtomicState, MemoryManager
 _THREAD_SETTINGS = settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-
-
-def _run_threads(targets: list[Any], seconds: float = 10.0) -> None:
-    threads = [threading.Thread(target=t, daemon=True) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds)
-    stuck = [t for t in threads if t.is_alive()]
-    assert not stuck, f"{len(stuck)} threads deadlocked"
 
 
 @_THREAD_SETTINGS
@@ -47,7 +37,7 @@ def test_threads_incrementing_under_atomic_update_lose_nothing(
                 time.sleep(0)  # yield the GIL inside the window a missing lock would expose
                 state.set("n", value + 1)
 
-    _run_threads([worker] * threads)
+    run_threads([worker] * threads)
     assert state.get("n") == threads * increments
     assert state.held_locks() == []
 
@@ -72,7 +62,7 @@ def test_multi_key_updates_in_any_key_order_all_finish(
                     time.sleep(0)
                     state.set(key, value + 1)
 
-    _run_threads([lambda keys=keys: worker(keys) for keys in orders])
+    run_threads([lambda keys=keys: worker(keys) for keys in orders])
     expected = {k: rounds * sum(k in keys for keys in orders) for k in "abcd"}
     assert state.snapshot() == expected
 

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from _deadline import call_in_thread
 
 from fletsafe import AtomicState, AtomicStateManager, LockUsageError
 
 
-def _in_thread(fn: Any, seconds: float = 5.0) -> Any:
-    """Run ``fn`` in a thread and return its result; a deadlock fails instead of hanging."""
-    result: list[Any] = []
-    errors: list[BaseException] = []
+@contextlib.asynccontextmanager
+async def _held_by_task(
+    state: AtomicState, key: str, name: str | None = None
+) -> AsyncIterator[asyncio.Task[None]]:
+    """A task that holds ``key`` until the block ends."""
+    inside = asyncio.Event()
+    leave = asyncio.Event()
 
-    def target() -> None:
-        try:
-            result.append(fn())
-        except BaseException as exc:
-            errors.append(exc)
+    async def holder() -> None:
+        async with state.atomic_update(key):
+            inside.set()
+            await leave.wait()
 
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), "deadlocked"
-    if errors:
-        raise errors[0]
-    return result[0] if result else None
+    task = asyncio.create_task(holder(), name=name)
+    await inside.wait()
+    try:
+        yield task
+    finally:
+        leave.set()
+        await task
 
 
 def test_get_set_and_defaults() -> None:
@@ -56,7 +61,7 @@ def test_regression_set_inside_atomic_update_does_not_deadlock() -> None:
                 state.set("count", state.get("count") + 1)
         return state.get("count")  # type: ignore[no-any-return]
 
-    assert _in_thread(documented_pattern) == 2
+    assert call_in_thread(documented_pattern) == 2
     assert state.held_locks() == []
 
 
@@ -141,20 +146,6 @@ async def test_blocking_acquire_on_the_loop_thread_against_a_task_raises_instead
     None
 ):
     state = AtomicState()
-    inside = asyncio.Event()
-    leave = asyncio.Event()
-
-    async def holder() -> None:
-        async with state.atomic_update("k"):
-            inside.set()
-            await leave.wait()
-
-    task = asyncio.ensure_future(holder())
-    await inside.wait()
-
-    # From a coroutine using the blocking form, and from a plain callback on the loop.
-    with pytest.raises(LockUsageError, match=r"'k'.*would deadlock.*async with"):
-        state.set("k", 1)
     errors: list[BaseException] = []
 
     def callback() -> None:
@@ -164,31 +155,22 @@ async def test_blocking_acquire_on_the_loop_thread_against_a_task_raises_instead
         except LockUsageError as exc:
             errors.append(exc)
 
-    asyncio.get_running_loop().call_soon(callback)
-    await asyncio.sleep(0)
-    assert len(errors) == 1
-    leave.set()
-    await task
+    async with _held_by_task(state, "k"):
+        # From a coroutine using the blocking form, and from a plain callback on the loop.
+        with pytest.raises(LockUsageError, match=r"'k'.*would deadlock.*async with"):
+            state.set("k", 1)
+        asyncio.get_running_loop().call_soon(callback)
+        await asyncio.sleep(0)
+        assert len(errors) == 1
     state.set("k", 2)  # free again
 
 
 async def test_a_cancelled_waiter_leaves_the_lock_usable() -> None:
     state = AtomicState()
-    inside = asyncio.Event()
-    leave = asyncio.Event()
-
-    async def holder() -> None:
-        async with state.atomic_update("k"):
-            inside.set()
-            await leave.wait()
-
-    first = asyncio.ensure_future(holder())
-    await inside.wait()
-    waiter = asyncio.ensure_future(state.aset("k", "never"))
-    await asyncio.sleep(0)
-    waiter.cancel()
-    leave.set()
-    await first
+    async with _held_by_task(state, "k"):
+        waiter = asyncio.ensure_future(state.aset("k", "never"))
+        await asyncio.sleep(0)
+        waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert state.held_locks() == []
@@ -347,21 +329,10 @@ def test_held_locks_names_key_holder_and_acquire_site() -> None:
 
 async def test_held_locks_names_the_holding_task() -> None:
     state = AtomicState()
-    inside = asyncio.Event()
-    leave = asyncio.Event()
-
-    async def save() -> None:
-        async with state.atomic_update("draft"):
-            inside.set()
-            await leave.wait()
-
-    task = asyncio.create_task(save(), name="autosave")
-    await inside.wait()
-    (info,) = state.held_locks()
+    async with _held_by_task(state, "draft", name="autosave"):
+        (info,) = state.held_locks()
     assert info.holder == "task 'autosave'"
     assert info.site.filename == __file__
-    leave.set()
-    await task
 
 
 def test_history_is_bounded_and_filterable() -> None:
@@ -398,7 +369,7 @@ def test_subscribers_see_old_and_new_and_can_unsubscribe() -> None:
 def test_a_subscriber_may_write_back_into_the_state() -> None:
     state = AtomicState()
     state.subscribe("celsius", lambda _k, _old, new: state.set("fahrenheit", new * 9 / 5 + 32))
-    _in_thread(lambda: state.set("celsius", 100))
+    call_in_thread(lambda: state.set("celsius", 100))
     assert state.get("fahrenheit") == 212
 
 
