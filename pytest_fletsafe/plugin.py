@@ -1,15 +1,99 @@
-"""The pytest entry point (``pytest11: fletsafe``).
+"""The pytest entry point (``pytest11: fletsafe``). Each hook does one job.
 
-Fixtures and leak detectors arrive with the plugin-core work; for now the plugin only
-makes fletsafe's own frames invisible in creation sites.
+Disable everything with ``-p no:fletsafe``.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator
+
 import pytest
+
+from . import fixtures
+from ._ledger import Finding
+from ._options import DETECTORS, MARKER, MARKER_HELP, add_options, check_config, settings_for
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import flet
+
     from fletsafe._sites import skip_directory
 
-    skip_directory(__file__.rsplit("/", 1)[0])
+    config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
+    check_config(config)
+    # Creation sites should land in the user's code, not in ours or Flet's.
+    skip_directory(os.path.dirname(__file__))
+    skip_directory(os.path.dirname(flet.__file__))
+    config.pluginmanager.register(fixtures, "fletsafe.fixtures")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from ._options import LEAKCHECK_DEST, _ini
+
+    process_wide = bool(config.getoption(LEAKCHECK_DEST)) or _ini(config)["process_wide"]
+    scope = "every test" if process_wide else "tests using fletsafe fixtures or the marker"
+    return f"fletsafe: leak checks on for {scope} ({', '.join(DETECTORS)})"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        settings_for(item)  # bad marker arguments: UsageError now, not mid-run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when == "teardown":
+        findings = item.stash.get(fixtures.FINDINGS, [])
+        if findings:
+            text = _format(item, findings)
+            if report.passed:
+                report.outcome = "failed"
+                report.longrepr = text
+            else:  # a fixture's teardown failed too: show its error first, ours after
+                report.sections.append(("leakcheck", text))
+    return report
+
+
+def _leaks(report: pytest.TestReport) -> int:
+    return sum(1 for name, _ in getattr(report, "user_properties", ()) if name == "leakcheck")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    # A leak found after teardown is the test's failure, not an error in a fixture.
+    if report.when == "teardown" and report.failed and _leaks(report):
+        return "failed", "F", ("FAILED", {"red": True})
+    return None
+
+
+def _format(item: pytest.Item, findings: list[Finding]) -> str:
+    lines = [f"{item.nodeid} left {len(findings)} thing(s) behind:"]
+    lines += [f"  {finding}" for finding in findings]
+    lines.append(
+        "(allow expected leftovers with @pytest.mark.leakcheck(allow=[...]) or the "
+        "leakcheck_allow ini key)"
+    )
+    return "\n".join(lines)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Read from the reports themselves, so findings from xdist workers are included.
+    leaky = [
+        (report.nodeid, _leaks(report))
+        for report in terminalreporter.stats.get("failed", [])
+        if getattr(report, "when", None) == "teardown" and _leaks(report)
+    ]
+    if leaky:
+        terminalreporter.section("fletsafe leaks")
+        for nodeid, count in leaky:
+            terminalreporter.line(f"{nodeid}: {count} left behind")

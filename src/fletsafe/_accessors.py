@@ -86,6 +86,23 @@ def dispose_atomic_state_manager() -> None:
         state.cleanup()
 
 
+def _install_default(
+    tasks: TaskManager | None = None,
+    memory: MemoryManager | None = None,
+    state: AtomicState | None = None,
+) -> None:
+    """Make the accessors return these instances (for the pytest plugin's fixtures)."""
+    with _defaults.lock:
+        _defaults.tasks = tasks or _defaults.tasks
+        _defaults.memory = memory or _defaults.memory
+        _defaults.state = state or _defaults.state
+
+
+def _current_defaults() -> tuple[TaskManager | None, MemoryManager | None, AtomicState | None]:
+    with _defaults.lock:
+        return _defaults.tasks, _defaults.memory, _defaults.state
+
+
 @contextmanager
 def _use_defaults(
     tasks: TaskManager | None = None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["remove_subscription"]
+__all__ = ["remove_subscription", "subscriptions"]
 
 
 def remove_subscription(pubsub: Any, handler: Callable[..., Any], topic: str | None) -> bool:
@@ -60,3 +60,22 @@ def _discard(table: dict[str, set[Any]], key: str, handler: Callable[..., Any]) 
         return False
     del table[key]
     return True
+
+
+def subscriptions(pubsub: Any) -> list[tuple[str | None, Callable[..., Any]]]:
+    """``(topic or None, handler)`` for every subscription of ``pubsub``'s session.
+
+    Empty for pubsub objects whose tables we can't read.
+    """
+    hub = getattr(pubsub, "_PubSubClient__pubsub", None)
+    session_id = getattr(pubsub, "_PubSubClient__session_id", None)
+    lock = getattr(hub, "_PubSubHub__lock", None)
+    if hub is None or session_id is None or lock is None:
+        return []
+    with lock:
+        found: list[tuple[str | None, Callable[..., Any]]] = [
+            (None, h) for h in hub._PubSubHub__subscribers.get(session_id, ())
+        ]
+        for topic, handlers in hub._PubSubHub__subscriber_topics.get(session_id, {}).items():
+            found.extend((topic, h) for h in handlers)
+    return found

@@ -562,6 +562,11 @@ class TaskManager:
                 return record.state
             return self._finished_states.get(name)
 
+    def _live_tasks(self) -> list[asyncio.Task[Any]]:
+        """The asyncio tasks not finished yet (for the pytest plugin's detectors)."""
+        with self._lock:
+            return [r.task for r in self._live if r.task is not None]
+
     def errors(self) -> list[TaskError]:
         """Exceptions raised by tracked tasks (the latest 256)."""
         with self._lock:

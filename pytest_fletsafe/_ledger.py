@@ -1,0 +1,153 @@
+"""What one test started, for the detectors to inspect after all its fixtures finalized.
+
+The fixtures register what they hand out (managed task/memory/state objects, in-process
+pages); the page's ``run_task``/``run_thread`` and pubsub calls are recorded with their call
+sites as they happen (Flet keeps no reference to them). With process-wide checks on, a task
+factory on the test's loop records every task created during the test.
+
+Detection then cleanup: the ledger is inspected *before* anything is cleaned up, so a leak
+the test left is seen, and then everything is cleaned up, so one leaking test cannot make
+the next one fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from fletsafe import AtomicState, MemoryManager, TaskManager
+from fletsafe._sites import Site, caller_site
+
+from ._options import Settings
+
+if TYPE_CHECKING:
+    from ._client import FletClient
+
+__all__ = ["Finding", "Ledger"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a test left behind. Built at detection time, rendered as one line."""
+
+    kind: str
+    """``task``, ``thread``, ``handler``, ``pubsub``, ``lock`` or ``error``."""
+    name: str
+    site: Site | None
+    detail: str
+
+    def __str__(self) -> str:
+        where = f" — {self._verb()} at {self.site}" if self.site else ""
+        return f"{self.kind} {self.name!r} {self.detail}{where}"
+
+    def _verb(self) -> str:
+        return {"handler": "registered", "pubsub": "subscribed", "lock": "acquired"}.get(
+            self.kind, "created"
+        )
+
+
+@dataclass
+class RunRecord:
+    """A ``page.run_task``/``run_thread`` call: Flet returns no (or an untracked) handle."""
+
+    name: str
+    site: Site
+    future: Any = None  # concurrent.futures.Future for run_task
+    finished: bool = False  # for run_thread
+    error: BaseException | None = None
+
+
+@dataclass
+class Ledger:
+    settings: Settings
+    loop: asyncio.AbstractEventLoop | None = None
+    task_managers: list[TaskManager] = field(default_factory=list)
+    memory_managers: list[MemoryManager] = field(default_factory=list)
+    states: list[AtomicState] = field(default_factory=list)
+    clients: list[FletClient] = field(default_factory=list)
+    run_tasks: list[RunRecord] = field(default_factory=list)
+    run_threads: list[RunRecord] = field(default_factory=list)
+    pubsub_sites: dict[int, Site] = field(default_factory=dict)
+    loop_errors: list[str] = field(default_factory=list)
+    created_tasks: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    threads_before: frozenset[int] = frozenset()
+    _undo: list[Callable[[], object]] = field(default_factory=list)
+
+    def allowed(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.settings.allow)
+
+    def on_cleanup(self, fn: Callable[[], object]) -> None:
+        self._undo.append(fn)
+
+    def cleanup(self) -> None:
+        """Undo in reverse order of registration; every step runs even if one fails."""
+        errors = []
+        while self._undo:
+            try:
+                self._undo.pop()()
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    # -- recording ------------------------------------------------------------------------
+
+    def watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Record every task created on ``loop`` from now on, and errors it would only log."""
+        previous_factory = loop.get_task_factory()
+        previous_handler = loop.get_exception_handler()
+        created = self.created_tasks
+
+        def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+            task: Any = (
+                previous_factory(loop, coro, **kwargs)
+                if previous_factory is not None
+                else asyncio.Task(coro, loop=loop, **kwargs)
+            )
+            created[task] = caller_site()
+            return task
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            exception = context.get("exception")
+            if exception is not None and not isinstance(exception, asyncio.CancelledError):
+                self.loop_errors.append(f"{context.get('message')}: {exception!r}")
+            if previous_handler is not None:
+                previous_handler(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        loop.set_task_factory(factory)
+        loop.set_exception_handler(handler)
+
+        def restore() -> None:
+            if not loop.is_closed():
+                loop.set_task_factory(previous_factory)
+                loop.set_exception_handler(previous_handler)
+
+        self.on_cleanup(restore)
+
+    def watch_threads(self) -> None:
+        self.threads_before = frozenset(t.ident or 0 for t in threading.enumerate())
+
+    # -- waiting --------------------------------------------------------------------------
+
+    def settle(self, pending: Callable[[], bool]) -> None:
+        """Give leftovers up to ``grace`` seconds to finish, running the idle loop meanwhile.
+
+        Polls instead of sleeping a fixed time: a clean test pays nothing.
+        """
+        deadline = time.monotonic() + self.settings.grace
+        loop = self.loop
+        while pending() and time.monotonic() < deadline:
+            if loop is not None and not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(asyncio.sleep(0.002))
+            else:
+                time.sleep(0.002)

@@ -1,0 +1,224 @@
+"""The plugin's fixtures: a real in-process Flet page, its client, and managed runtime objects.
+
+All of them are function-scoped and register what they hand out in the test's ledger
+(``_fletsafe_ledger``), which checks for leftovers after every other fixture has finalized
+and then cleans up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flet.controls.page import Page
+
+from fletsafe import AtomicState, Lifetime, MemoryManager, TaskManager
+from fletsafe._accessors import _current_defaults, _install_default, _use_defaults
+from fletsafe._sites import caller_site
+
+from . import detectors
+from ._client import FletClient
+from ._ledger import Finding, Ledger, RunRecord
+from ._options import settings_for
+
+__all__ = [
+    "FINDINGS",
+    "atomic_state",
+    "flet_client",
+    "flet_page",
+    "lifetime",
+    "memory_manager",
+    "task_manager",
+]
+
+FINDINGS = pytest.StashKey[list[Finding]]()
+_OUR_FIXTURES = frozenset(
+    {"flet_page", "flet_client", "task_manager", "memory_manager", "atomic_state", "lifetime"}
+)
+
+
+def _runner_fixture(fixturenames: list[str]) -> str:
+    """pytest-asyncio's runner for this test's loop scope (function scope for sync tests)."""
+    for name in fixturenames:
+        if name.startswith("_") and name.endswith("_scoped_runner"):
+            return name
+    return "_function_scoped_runner"
+
+
+def _test_loop(request: pytest.FixtureRequest, ledger: Ledger) -> asyncio.AbstractEventLoop:
+    # Requesting the runner from this fixture makes it finalize *after* us: we see leftover
+    # tasks before pytest-asyncio cancels them, and can still run the loop to clean up.
+    try:
+        runner = request.getfixturevalue(_runner_fixture(request.fixturenames))
+    except pytest.FixtureLookupError:  # pytest-asyncio disabled: bring our own loop
+        loop = asyncio.new_event_loop()
+        ledger.on_cleanup(loop.close)
+        return loop
+    return runner.get_loop()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(autouse=True)
+def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
+    item = request.node
+    ledger = Ledger(settings_for(item))
+    settings = ledger.settings
+    if settings.enabled and (
+        settings.process_wide or _OUR_FIXTURES.intersection(request.fixturenames)
+    ):
+        ledger.loop = _test_loop(request, ledger)
+        if settings.process_wide:
+            ledger.watch_loop(ledger.loop)
+            ledger.watch_threads()
+    defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
+    defaults.__enter__()
+    ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
+    try:
+        yield ledger
+    finally:
+        _adopt_defaults(ledger)
+        item.stash[FINDINGS] = detectors.collect(ledger) if settings.enabled else []
+        for finding in item.stash[FINDINGS]:
+            item.user_properties.append(("leakcheck", str(finding)))
+        ledger.cleanup()
+
+
+def _adopt_defaults(ledger: Ledger) -> None:
+    """Objects the app made through the accessors during the test are checked too."""
+    tasks, memory, state = _current_defaults()
+    if tasks is not None and tasks not in ledger.task_managers:
+        ledger.task_managers.append(tasks)
+        ledger.on_cleanup(functools.partial(_dispose_tasks, tasks))
+    if memory is not None and memory not in ledger.memory_managers:
+        ledger.memory_managers.append(memory)
+        ledger.on_cleanup(memory.dispose)
+    if state is not None and state not in ledger.states:
+        ledger.states.append(state)
+
+
+def _dispose_tasks(manager: TaskManager) -> None:
+    loop = manager.loop
+    if loop is None or not loop.is_closed():
+        with contextlib.suppress(Exception):
+            manager.dispose(timeout=1.0)
+
+
+@pytest.fixture
+def task_manager(_fletsafe_ledger: Ledger) -> TaskManager:
+    """A :class:`fletsafe.TaskManager` on the test's loop; tasks left running fail the test."""
+    manager = TaskManager(_fletsafe_ledger.loop, name="task_manager")
+    _fletsafe_ledger.task_managers.append(manager)
+    _fletsafe_ledger.on_cleanup(functools.partial(_dispose_tasks, manager))
+    _install_default(tasks=manager)
+    return manager
+
+
+@pytest.fixture
+def memory_manager(_fletsafe_ledger: Ledger) -> MemoryManager:
+    """A :class:`fletsafe.MemoryManager`; registrations left at the end fail the test."""
+    manager = MemoryManager(name="memory_manager")
+    _fletsafe_ledger.memory_managers.append(manager)
+    _fletsafe_ledger.on_cleanup(manager.dispose)
+    _install_default(memory=manager)
+    return manager
+
+
+@pytest.fixture
+def atomic_state(_fletsafe_ledger: Ledger) -> AtomicState:
+    """A :class:`fletsafe.AtomicState`; a key still locked at the end fails the test."""
+    state = AtomicState(name="atomic_state")
+    _fletsafe_ledger.states.append(state)
+    _install_default(state=state)
+    return state
+
+
+@pytest.fixture
+def lifetime(_fletsafe_ledger: Ledger) -> Lifetime:
+    """A :class:`fletsafe.Lifetime` for one view; whatever it still owns at the end is a leak."""
+    owner = Lifetime("lifetime", loop=_fletsafe_ledger.loop)
+    _fletsafe_ledger.task_managers.append(owner.tasks)
+    _fletsafe_ledger.memory_managers.append(owner.handlers)
+    _fletsafe_ledger.on_cleanup(owner.handlers.dispose)
+    _fletsafe_ledger.on_cleanup(functools.partial(_dispose_tasks, owner.tasks))
+    return owner
+
+
+def _handler_name(handler: Callable[..., Any]) -> str:
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    return getattr(handler, "__qualname__", repr(handler))
+
+
+def _instrument(client: FletClient, ledger: Ledger) -> None:
+    """Record ``run_task``/``run_thread``/pubsub calls with their call sites."""
+    page = client.page
+    run_task, run_thread = page.run_task, page.run_thread
+    pubsub = page.pubsub
+
+    def tracked_run_task(handler: Any, *args: Any, **kwargs: Any) -> Any:
+        site = caller_site()
+        future = run_task(handler, *args, **kwargs)
+        ledger.run_tasks.append(RunRecord(_handler_name(handler), site, future))
+        return future
+
+    def tracked_run_thread(handler: Any, *args: Any, **kwargs: Any) -> None:
+        record = RunRecord(_handler_name(handler), caller_site())
+        ledger.run_threads.append(record)
+
+        def work(*a: Any, **kw: Any) -> Any:
+            try:
+                return handler(*a, **kw)
+            except BaseException as exc:
+                record.error = exc
+                raise
+            finally:
+                record.finished = True
+
+        run_thread(work, *args, **kwargs)
+
+    def tracked(subscribe: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            ledger.pubsub_sites[id(args[-1])] = caller_site()
+            return subscribe(*args)
+
+        return wrapper
+
+    page.run_task = tracked_run_task  # type: ignore[method-assign]
+    page.run_thread = tracked_run_thread  # type: ignore[method-assign]
+    pubsub.subscribe = tracked(pubsub.subscribe)  # type: ignore[method-assign]
+    pubsub.subscribe_topic = tracked(pubsub.subscribe_topic)  # type: ignore[method-assign]
+
+
+def _shut_down(client: FletClient, ledger: Ledger) -> None:
+    loop = client.loop
+    for record in ledger.run_tasks:
+        record.future.cancel()
+    if not loop.is_closed() and not loop.is_running():
+        loop.run_until_complete(client._close())
+        loop.run_until_complete(asyncio.sleep(0))
+    client.shutdown()
+
+
+@pytest.fixture
+def flet_page(_fletsafe_ledger: Ledger) -> Page:
+    """A real ``flet.Page`` on a real Session, with a simulated client, on the test's loop.
+
+    Tasks from ``page.run_task``, work from ``page.run_thread``, pubsub subscriptions and
+    handler exceptions that outlive the test fail it, with the line that created them.
+    """
+    assert _fletsafe_ledger.loop is not None
+    client = FletClient(_fletsafe_ledger.loop)
+    _instrument(client, _fletsafe_ledger)
+    _fletsafe_ledger.clients.append(client)
+    _fletsafe_ledger.on_cleanup(functools.partial(_shut_down, client, _fletsafe_ledger))
+    return client.page
+
+
+@pytest.fixture
+def flet_client(flet_page: Page, _fletsafe_ledger: Ledger) -> FletClient:
+    """The simulated client of ``flet_page``: ``click``, ``dispatch``, ``resize``, ``route``,
+    ``close``, ``messages`` and ``respond``."""
+    return next(c for c in _fletsafe_ledger.clients if c.page is flet_page)
