@@ -39,7 +39,12 @@ __all__ = ["FletClient", "HandlerError", "SentMessage"]
 
 #: Answers for client methods the page commonly awaits; override with ``respond``.
 _DEFAULT_ANSWERS: dict[str, Any] = {
-    "get_device_info": {"name": "fletsafe", "id": "fletsafe", "pretty_name": "fletsafe"},
+    "get_device_info": {
+        "name": "fletsafe",
+        "id": "fletsafe",
+        "pretty_name": "fletsafe",
+        "locales": [],
+    },
 }
 
 

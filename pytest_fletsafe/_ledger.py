@@ -16,7 +16,6 @@ import asyncio
 import fnmatch
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
     from ._client import FletClient
 
 __all__ = ["Finding", "Ledger"]
+
+_PRUNE_AT = 1024  # finished tasks are dropped from the ledger once it holds this many
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,9 @@ class Ledger:
     run_threads: list[RunRecord] = field(default_factory=list)
     pubsub_sites: dict[int, Site] = field(default_factory=dict)
     loop_errors: list[str] = field(default_factory=list)
-    created_tasks: weakref.WeakKeyDictionary[asyncio.Task[Any], Site] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    # Strong references on purpose: asyncio holds tasks weakly, so an orphan task waiting
+    # on an object only it references is a garbage cycle, and would vanish mid-check.
+    created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
     threads_before: frozenset[int] = frozenset()
     _undo: list[Callable[[], object]] = field(default_factory=list)
 
@@ -112,6 +113,9 @@ class Ledger:
                 if previous_factory is not None
                 else asyncio.Task(coro, loop=loop, **kwargs)
             )
+            if len(created) >= _PRUNE_AT:
+                for done in [t for t in created if t.done()]:
+                    del created[done]
             created[task] = caller_site()
             return task
 
@@ -128,6 +132,7 @@ class Ledger:
         loop.set_exception_handler(handler)
 
         def restore() -> None:
+            created.clear()
             if not loop.is_closed():
                 loop.set_task_factory(previous_factory)
                 loop.set_exception_handler(previous_handler)

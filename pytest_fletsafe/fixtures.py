@@ -66,13 +66,13 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     item = request.node
     ledger = Ledger(settings_for(item))
     settings = ledger.settings
-    if settings.enabled and (
-        settings.process_wide or _OUR_FIXTURES.intersection(request.fixturenames)
-    ):
+    watch = settings.enabled and settings.process_wide
+    if watch or _OUR_FIXTURES.intersection(request.fixturenames):
         ledger.loop = _test_loop(request, ledger)
-        if settings.process_wide:
-            ledger.watch_loop(ledger.loop)
-            ledger.watch_threads()
+    if watch:
+        assert ledger.loop is not None
+        ledger.watch_loop(ledger.loop)
+        ledger.watch_threads()
     defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
     defaults.__enter__()
     ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))

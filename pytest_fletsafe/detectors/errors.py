@@ -35,10 +35,11 @@ def collect(ledger: Ledger) -> list[Finding]:
         for r in ledger.run_threads
         if r.error is not None
     )
-    findings.extend(
+    findings.extend(  # a named task's caller holds the task; only fire-and-forget is lost
         Finding("error", e.name, e.site, f"raised {e.exception!r}")
         for manager in ledger.task_managers
         for e in manager.errors()
+        if e.background
     )
     findings.extend(Finding("error", "loop", None, message) for message in ledger.loop_errors)
     return findings

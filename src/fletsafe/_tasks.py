@@ -100,6 +100,8 @@ class TaskError:
     name: str
     exception: BaseException
     site: Site
+    background: bool = False
+    """True for fire-and-forget tasks, whose failure nobody else can see."""
 
 
 @dataclass(frozen=True)
@@ -359,7 +361,7 @@ class TaskManager:
         if record.timer is not None:
             record.timer.cancel()
         if error is not None:
-            self._errors.append(TaskError(record.name, error, record.site))
+            self._errors.append(TaskError(record.name, error, record.site, record.background))
             _log.error("task %r failed (created at %s)", record.name, record.site, exc_info=error)
         with self._lock:
             self._live.pop(record, None)

@@ -1,0 +1,225 @@
+"""Every detector: a leaking case, its clean twin, and a leak disposed in a fixture teardown."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import pytest
+
+HEADER = """
+import asyncio
+import threading
+import flet as ft
+import pytest
+from fletsafe import AtomicState
+
+async def forever():
+    await asyncio.Event().wait()
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    detector: str
+    leak: str  # test body that leaves something behind; its last line is the creation site
+    clean: str  # the same work, cleaned up inside the test
+    fixture: str  # a fixture that starts the work and cleans up in its teardown
+    expected: str  # fnmatch pattern of the reported line
+    fixtures: str = "flet_page"
+
+
+CASES = [
+    Case(
+        "run_task",
+        leak="flet_page.run_task(forever)",
+        clean="future = flet_page.run_task(forever)\nawait asyncio.sleep(0.01)\nfuture.cancel()",
+        fixture="future = flet_page.run_task(forever)\nyield\nfuture.cancel()",
+        expected="*task 'forever' still running (run_task)*created at *test_*.py:*",
+    ),
+    Case(
+        "task_manager",
+        leak="task_manager.create_task('poll', forever())",
+        clean="task_manager.create_task('poll', forever())\nawait task_manager.aclose()",
+        fixture="task_manager.create_task('poll', forever())\nyield\nawait task_manager.aclose()",
+        expected="*task 'poll' still running (task_manager)*created at *test_*.py:*",
+        fixtures="task_manager",
+    ),
+    Case(
+        "run_thread",
+        leak="stop = threading.Event()\nflet_page.run_thread(stop.wait, 2)",
+        clean="stop = threading.Event()\nflet_page.run_thread(stop.wait, 2)\nstop.set()",
+        fixture="stop = threading.Event()\nflet_page.run_thread(stop.wait, 2)\nyield\nstop.set()",
+        expected="*thread 'Event.wait' still running (run_thread)*created at *test_*.py:*",
+    ),
+    Case(
+        "handlers",
+        leak="memory_manager.register_page_handler(flet_page, 'resize', print)",
+        clean="memory_manager.register_page_handler(flet_page, 'resize', print)\n"
+        "memory_manager.dispose()",
+        fixture="memory_manager.register_page_handler(flet_page, 'resize', print)\nyield\n"
+        "memory_manager.dispose()",
+        expected="*handler 'page.on_resize' page handler still attached*registered at *test_*.py:*",
+        fixtures="flet_page, memory_manager",
+    ),
+    Case(
+        "overlay",
+        leak="memory_manager.add_overlay(flet_page, ft.AlertDialog())",
+        clean="memory_manager.add_overlay(flet_page, ft.AlertDialog())\nmemory_manager.dispose()",
+        fixture="memory_manager.add_overlay(flet_page, ft.AlertDialog())\nyield\n"
+        "memory_manager.dispose()",
+        expected="*handler 'AlertDialog' still in page.overlay*registered at *test_*.py:*",
+        fixtures="flet_page, memory_manager",
+    ),
+    Case(
+        "pubsub",
+        leak="flet_page.pubsub.subscribe_topic('contacts', print)",
+        clean="flet_page.pubsub.subscribe_topic('contacts', print)\n"
+        "flet_page.pubsub.unsubscribe_topic('contacts')",
+        fixture="flet_page.pubsub.subscribe_topic('contacts', print)\nyield\n"
+        "flet_page.pubsub.unsubscribe_all()",
+        expected="*pubsub 'print' still subscribed on topic 'contacts'*subscribed at *test_*.py:*",
+    ),
+    Case(
+        "locks",
+        leak="atomic_state._lock_for('cart').acquire('a holder')",
+        clean="atomic_state._lock_for('cart').acquire('a holder')\n"
+        "atomic_state._lock_for('cart').release('a holder')",
+        fixture="atomic_state._lock_for('cart').acquire('a holder')\nyield\n"
+        "atomic_state._lock_for('cart').release('a holder')",
+        expected="*lock 'cart' still held by *acquired at *test_*.py:*",
+        fixtures="atomic_state",
+    ),
+    Case(
+        "errors",
+        leak="async def fail():\n    raise ValueError('lost')\n"
+        "task_manager.create_background_task(fail())\nawait asyncio.sleep(0.01)",
+        clean="async def fine():\n    return 1\n"
+        "task_manager.create_background_task(fine())\nawait asyncio.sleep(0.01)",
+        fixture="async def fail():\n    raise ValueError('handled')\n"
+        "task = task_manager.create_task('save', fail())\nyield\n"
+        "with pytest.raises(ValueError):\n    await task",
+        expected="*error 'background-1' raised ValueError('lost')*created at *test_*.py:*",
+        fixtures="task_manager",
+    ),
+]
+IDS = [c.detector for c in CASES]
+
+
+def _test(name: str, fixtures: str, body: str) -> str:
+    return f"async def {name}({fixtures}):\n" + textwrap.indent(body, "    ") + "\n"
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_leak_fails_the_test_and_names_its_creation_site(
+    tester: pytest.Pytester, case: Case
+) -> None:
+    tester.makepyfile(HEADER + _test("test_leaky", case.fixtures, case.leak))
+    result = tester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)  # the call passed; the leak fails teardown
+    result.stdout.fnmatch_lines(["*test_leaky left 1 thing(s) behind:", case.expected])
+    result.stdout.fnmatch_lines(["*fletsafe leaks*", "*::test_leaky: 1 left behind"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_the_clean_twin_passes(tester: pytest.Pytester, case: Case) -> None:
+    tester.makepyfile(HEADER + _test("test_clean", case.fixtures, case.clean))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_disposing_in_a_fixture_teardown_is_not_a_leak(tester: pytest.Pytester, case: Case) -> None:
+    fixture = (
+        f"@pytest.fixture\nasync def view({case.fixtures}):\n"
+        + textwrap.indent(case.fixture, "    ")
+        + "\n\n"
+    )
+    tester.makepyfile(HEADER + fixture + _test("test_view", "view", "await asyncio.sleep(0)"))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_plain_task_is_caught_with_the_marker(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+@pytest.mark.leakcheck
+async def test_marked():
+    asyncio.get_running_loop().create_task(forever(), name="orphan")
+
+async def test_unmarked_is_not_checked_process_wide():
+    asyncio.get_running_loop().create_task(forever(), name="orphan")
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*task 'orphan' still pending — created at *test_*.py:*"])
+
+
+def test_a_task_that_finishes_within_the_grace_period_is_not_a_leak(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+@pytest.mark.leakcheck(grace=1.0)
+async def test_slow_cleanup():
+    asyncio.get_running_loop().create_task(asyncio.sleep(0.05))
+
+@pytest.mark.leakcheck(grace=0)
+async def test_no_grace():
+    asyncio.get_running_loop().create_task(asyncio.sleep(0.5), name="late")
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*task 'late' still pending*"])
+
+
+def test_a_thread_started_in_the_test_is_caught_process_wide(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+stop = threading.Event()
+
+@pytest.mark.leakcheck(grace=0)
+def test_thread():
+    threading.Thread(target=stop.wait, args=(2,), name="poller").start()
+
+def test_release():
+    stop.set()
+"""
+    )
+    result = tester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*thread 'poller' still alive*"])
+
+
+def test_an_error_in_run_thread_work_is_reported(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+async def test_thread_error(flet_page):
+    def work():
+        raise RuntimeError("import failed")
+    flet_page.run_thread(work)
+    await asyncio.sleep(0.05)
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*error '*work' raised RuntimeError('import failed')*"])
+
+
+def test_a_test_that_already_failed_shows_its_own_failure_first(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+async def test_fails_and_leaks(flet_page):
+    flet_page.run_task(forever)
+    assert 1 == 2
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert out.index("assert 1 == 2") < out.index("left 1 thing(s) behind")
