@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -48,9 +49,12 @@ class Finding:
         return f"{self.kind} {self.name!r} {self.detail}{where}"
 
     def _verb(self) -> str:
-        return {"handler": "registered", "pubsub": "subscribed", "lock": "acquired"}.get(
-            self.kind, "created"
-        )
+        return {
+            "handler": "registered",
+            "pubsub": "subscribed",
+            "lock": "acquired",
+            "blocking": "running",
+        }.get(self.kind, "created")
 
 
 @dataclass
@@ -62,6 +66,19 @@ class RunRecord:
     future: Any = None  # concurrent.futures.Future for run_task
     finished: bool = False  # for run_thread
     error: BaseException | None = None
+
+
+class _SlowCallbacks(logging.Handler):
+    """Collects asyncio's "Executing <handle> took N seconds" debug-mode warnings."""
+
+    def __init__(self, into: list[tuple[str, float]]) -> None:
+        super().__init__(logging.WARNING)
+        self._into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "Executing %s took %.3f seconds" and len(record.args or ()) == 2:
+            handle, seconds = record.args  # type: ignore[misc]
+            self._into.append((repr(handle), float(seconds)))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -80,6 +97,7 @@ class Ledger:
     # on an object only it references is a garbage cycle, and would vanish mid-check.
     created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
     threads_before: frozenset[int] = frozenset()
+    slow_callbacks: list[tuple[str, float]] = field(default_factory=list)
     _undo: list[Callable[[], object]] = field(default_factory=list)
 
     def allowed(self, name: str) -> bool:
@@ -136,6 +154,27 @@ class Ledger:
             if not loop.is_closed():
                 loop.set_task_factory(previous_factory)
                 loop.set_exception_handler(previous_handler)
+
+        self.on_cleanup(restore)
+
+    def watch_blocking(self, loop: asyncio.AbstractEventLoop, threshold: float) -> None:
+        """Record loop callbacks that run longer than ``threshold`` (a UI freeze).
+
+        Uses asyncio's own slow-callback report (debug mode), so the record names the
+        callback or task and where it was running; debug mode costs, hence opt-in.
+        """
+        was_debug, was_slow = loop.get_debug(), loop.slow_callback_duration
+        loop.set_debug(True)
+        loop.slow_callback_duration = threshold
+        capture = _SlowCallbacks(self.slow_callbacks)
+        asyncio_logger = logging.getLogger("asyncio")
+        asyncio_logger.addHandler(capture)
+
+        def restore() -> None:
+            asyncio_logger.removeHandler(capture)
+            if not loop.is_closed():
+                loop.set_debug(was_debug)
+                loop.slow_callback_duration = was_slow
 
         self.on_cleanup(restore)
 

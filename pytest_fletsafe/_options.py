@@ -116,9 +116,15 @@ def _parse_allow(where: str, value: object) -> tuple[str, ...]:
     raise _usage(where, "allow", value, "a glob pattern or a list of them")
 
 
+_INI = pytest.StashKey[dict[str, Any]]()
+
+
 def _ini(config: pytest.Config) -> dict[str, Any]:
+    cached = config.stash.get(_INI, None)
+    if cached is not None:
+        return cached
     blocking = str(config.getini(INI_BLOCKING)).strip()
-    return {
+    config.stash[_INI] = parsed = {
         "process_wide": _parse_bool("ini", INI_LEAKCHECK, config.getini(INI_LEAKCHECK)),
         "grace": _parse_seconds("ini", INI_GRACE, config.getini(INI_GRACE), allow_zero=True),
         "allow": tuple(config.getini(INI_ALLOW)),
@@ -126,6 +132,7 @@ def _ini(config: pytest.Config) -> dict[str, Any]:
         if not blocking
         else _parse_seconds("ini", INI_BLOCKING, blocking, allow_zero=False),
     }
+    return parsed
 
 
 def check_config(config: pytest.Config) -> None:

@@ -10,20 +10,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from flet.controls.page import Page
 
 from fletsafe import AtomicState, Lifetime, MemoryManager, TaskManager
 from fletsafe._accessors import _current_defaults, _install_default, _use_defaults
 from fletsafe._sites import caller_site
 
 from . import detectors
-from ._client import FletClient
 from ._ledger import Finding, Ledger, RunRecord
-from ._options import settings_for
+from ._options import Settings, settings_for
+
+if TYPE_CHECKING:  # flet is imported only by tests that use a page
+    from flet.controls.page import Page
+
+    from ._client import FletClient
 
 __all__ = [
     "FINDINGS",
@@ -36,15 +40,40 @@ __all__ = [
 ]
 
 FINDINGS = pytest.StashKey[list[Finding]]()
+SETTINGS = pytest.StashKey[Settings]()
+#: Set at collection for sync tests checked process-wide without our fixtures: they need no
+#: loop and no fixture ordering, so plain setup/teardown hooks check them (cheaper).
+HOOK_CHECKED = pytest.StashKey[Ledger]()
+LEDGER_FIXTURE = "_fletsafe_ledger"
 _OUR_FIXTURES = frozenset(
     {"flet_page", "flet_client", "task_manager", "memory_manager", "atomic_state", "lifetime"}
 )
 
 
+def prepare(item: pytest.Item) -> None:
+    """At collection: resolve the item's settings, and give it a ledger if it needs one.
+
+    Only tests that use our fixtures or are checked process-wide pay for a ledger; it goes
+    first in the fixture closure so that it is set up first and finalized last.
+    """
+    settings = item.stash[SETTINGS] = settings_for(item)
+    fixturenames: list[str] | None = getattr(item, "fixturenames", None)
+    if fixturenames is None or LEDGER_FIXTURE in fixturenames:
+        return
+    # pytest-asyncio adds its runner to the fixture names only at setup; ask the function.
+    is_async = inspect.iscoroutinefunction(getattr(item, "obj", None))
+    if _OUR_FIXTURES.intersection(fixturenames) or (
+        settings.enabled and settings.process_wide and (is_async or _is_async(fixturenames))
+    ):
+        fixturenames.insert(0, LEDGER_FIXTURE)
+    elif settings.enabled and settings.process_wide:
+        item.stash[HOOK_CHECKED] = Ledger(settings)
+
+
 def _runner_fixture(fixturenames: list[str]) -> str:
     """pytest-asyncio's runner for this test's loop scope (function scope for sync tests)."""
     for name in fixturenames:
-        if name.startswith("_") and name.endswith("_scoped_runner"):
+        if _is_async([name]):
             return name
     return "_function_scoped_runner"
 
@@ -61,18 +90,26 @@ def _test_loop(request: pytest.FixtureRequest, ledger: Ledger) -> asyncio.Abstra
     return runner.get_loop()  # type: ignore[no-any-return]
 
 
-@pytest.fixture(autouse=True)
+def _is_async(fixturenames: list[str]) -> bool:
+    return any(n.startswith("_") and n.endswith("_scoped_runner") for n in fixturenames)
+
+
+@pytest.fixture
 def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     item = request.node
-    ledger = Ledger(settings_for(item))
-    settings = ledger.settings
+    settings = item.stash.get(SETTINGS, None) or settings_for(item)
+    ledger = Ledger(settings)
     watch = settings.enabled and settings.process_wide
-    if watch or _OUR_FIXTURES.intersection(request.fixturenames):
+    names = request.fixturenames
+    # A sync test only needs a loop for a page or managed objects; an async one has its own.
+    if _OUR_FIXTURES.intersection(names) or (watch and _is_async(names)):
         ledger.loop = _test_loop(request, ledger)
     if watch:
-        assert ledger.loop is not None
-        ledger.watch_loop(ledger.loop)
+        if ledger.loop is not None:
+            ledger.watch_loop(ledger.loop)
         ledger.watch_threads()
+    if settings.enabled and settings.blocking is not None and ledger.loop is not None:
+        ledger.watch_blocking(ledger.loop, settings.blocking)
     defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
     defaults.__enter__()
     ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
@@ -80,9 +117,17 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         yield ledger
     finally:
         _adopt_defaults(ledger)
-        item.stash[FINDINGS] = detectors.collect(ledger) if settings.enabled else []
-        for finding in item.stash[FINDINGS]:
-            item.user_properties.append(("leakcheck", str(finding)))
+        finish(item, ledger)
+
+
+def finish(item: pytest.Item, ledger: Ledger) -> None:
+    """Detect, record the findings on the item, then clean up."""
+    try:
+        item.stash[FINDINGS] = findings = (
+            detectors.collect(ledger) if ledger.settings.enabled else []
+        )
+        item.user_properties.extend(("leakcheck", str(finding)) for finding in findings)
+    finally:
         ledger.cleanup()
 
 
@@ -209,6 +254,8 @@ def flet_page(_fletsafe_ledger: Ledger) -> Page:
     Tasks from ``page.run_task``, work from ``page.run_thread``, pubsub subscriptions and
     handler exceptions that outlive the test fail it, with the line that created them.
     """
+    from ._client import FletClient
+
     assert _fletsafe_ledger.loop is not None
     client = FletClient(_fletsafe_ledger.loop)
     _instrument(client, _fletsafe_ledger)

@@ -5,6 +5,7 @@ Disable everything with ``-p no:fletsafe``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Generator
 
@@ -12,8 +13,7 @@ import pytest
 
 from . import fixtures
 from ._ledger import Finding
-from ._options import DETECTORS, MARKER, MARKER_HELP, add_options, check_config, settings_for
-
+from ._options import DETECTORS, MARKER, MARKER_HELP, add_options, check_config
 
 _XFAILED = pytest.StashKey[bool]()
 
@@ -23,15 +23,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    import flet
-
     from fletsafe._sites import skip_directory
 
     config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
     check_config(config)
     # Creation sites should land in the user's code, not in ours or Flet's.
     skip_directory(os.path.dirname(__file__))
-    skip_directory(os.path.dirname(flet.__file__))
+    flet_spec = importlib.util.find_spec("flet")  # located, not imported: that costs ~80 ms
+    if flet_spec is not None and flet_spec.origin:
+        skip_directory(os.path.dirname(flet_spec.origin))
     config.pluginmanager.register(fixtures, "fletsafe.fixtures")
 
 
@@ -45,7 +45,22 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        settings_for(item)  # bad marker arguments: UsageError now, not mid-run
+        fixtures.prepare(item)  # bad marker arguments: a UsageError now, not mid-run
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
+    if ledger is not None:
+        ledger.watch_threads()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    yield  # every fixture has finalized
+    ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
+    if ledger is not None:
+        fixtures.finish(item, ledger)
 
 
 @pytest.hookimpl(wrapper=True)

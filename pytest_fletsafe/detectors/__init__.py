@@ -7,7 +7,7 @@ run after the test and all of its fixtures have finalized, before the ledger cle
 from __future__ import annotations
 
 from .._ledger import Finding, Ledger
-from . import errors, handlers, locks, pubsub, tasks, threads
+from . import blocking, errors, handlers, locks, pubsub, tasks, threads
 
 __all__ = ["collect"]
 
@@ -27,4 +27,6 @@ def collect(ledger: Ledger) -> list[Finding]:
     for name, detector in _DETECTORS.items():
         if name in ledger.settings.detectors:
             findings.extend(f for f in detector(ledger) if not ledger.allowed(f.name))
+    if ledger.settings.blocking is not None:
+        findings.extend(f for f in blocking.collect(ledger) if not ledger.allowed(f.name))
     return findings

@@ -223,3 +223,53 @@ async def test_fails_and_leaks(flet_page):
     result.assert_outcomes(failed=2)
     out = result.stdout.str()
     assert out.index("assert 1 == 2") < out.index("left 1 thing(s) behind")
+
+
+def test_blocking_is_opt_in_and_names_the_callback(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+import time
+
+async def save_synchronously():
+    time.sleep(0.2)  # a blocking call inside async code: the UI freezes
+
+@pytest.mark.leakcheck(blocking=0.1)
+async def test_freeze():
+    await asyncio.create_task(save_synchronously())
+
+@pytest.mark.leakcheck(blocking=0.1)
+async def test_awaits_instead():
+    await asyncio.sleep(0.2)
+
+async def test_not_asked_for(flet_page):
+    await asyncio.create_task(save_synchronously())
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*blocking 'save_synchronously' blocked the loop for 0.2*s (threshold 0.1s)"
+            " — running at *test_*.py:*"
+        ]
+    )
+
+
+def test_an_error_in_run_task_work_is_reported(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+async def refresh():
+    raise ConnectionError("backend down")
+
+async def test_refresh(flet_page):
+    flet_page.run_task(refresh)
+    await asyncio.sleep(0.01)
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*error 'refresh' raised ConnectionError('backend down') — created at *test_*.py:*"]
+    )

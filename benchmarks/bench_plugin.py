@@ -1,0 +1,113 @@
+"""What the leak checks cost per test: ``--leakcheck`` (every detector, every test) against
+``-p no:fletsafe``, on 1,000 trivial async tests and 1,000 trivial sync tests.
+
+Run: ``python benchmarks/bench_plugin.py`` (``--tests N`` to change the count).
+
+All configurations run as subprocesses of this one script, alternating, best of
+``--rounds``, measured in CPU time; the ratio is what counts (these machines are shared
+and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+INI = """[pytest]
+asyncio_mode = auto
+asyncio_default_fixture_loop_scope = function
+"""
+
+
+def _write_suite(root: Path, count: int) -> None:
+    (root / "pytest.ini").write_text(INI)
+    async_tests = "\n".join(f"async def test_async_{i}():\n    pass\n" for i in range(count))
+    sync_tests = "\n".join(f"def test_sync_{i}():\n    pass\n" for i in range(count))
+    (root / "test_async.py").write_text(async_tests)
+    (root / "test_sync.py").write_text(sync_tests)
+
+
+def _run(root: Path, args: list[str]) -> float:
+    """CPU seconds (user + system) of one pytest run: steadier than wall time when other
+    processes share the machine, and the same thing for a single-threaded run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _instructions(root: Path, args: list[str]) -> float:
+    """Instructions executed by one pytest run under callgrind: the same count every time,
+    whatever else the machine is doing (slow: ~50x)."""
+    result = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        ],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    match = re.search(r"Collected : (\d+)", result.stderr)
+    if match is None:
+        raise RuntimeError(f"no instruction count in callgrind's output:\n{result.stderr}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tests", type=int, default=1000, help="tests of each kind")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--callgrind", action="store_true", help="count instructions instead (one round)"
+    )
+    args = parser.parse_args()
+    measure = _instructions if args.callgrind else _run
+    rounds = 1 if args.callgrind else args.rounds
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        _write_suite(root, args.tests)
+        configs = {
+            "-p no:fletsafe": ["-p", "no:fletsafe"],
+            "default (no fletsafe fixtures used)": [],
+            "--leakcheck (every detector)": ["--leakcheck"],
+        }
+        best = dict.fromkeys(configs, float("inf"))
+        for _ in range(rounds):
+            for label, extra in configs.items():
+                best[label] = min(best[label], measure(root, extra))
+    baseline = best["-p no:fletsafe"]
+    total_tests = 2 * args.tests
+    unit = "instructions" if args.callgrind else f"CPU seconds, best of {rounds}"
+    print(f"{total_tests} trivial tests ({args.tests} async + {args.tests} sync), {unit}")
+    for label, value in best.items():
+        ratio = value / baseline
+        if args.callgrind:
+            added = f"+{(value - baseline) / total_tests / 1e3:.0f}k instructions/test"
+        else:
+            added = f"+{(value - baseline) / total_tests * 1000:.3f} ms/test"
+        print(f"{label:<40} ratio {ratio:5.3f}  {added}")
+
+
+if __name__ == "__main__":
+    main()
