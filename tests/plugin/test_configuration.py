@@ -161,7 +161,8 @@ def test_report_header_says_what_is_on(tester: pytest.Pytester) -> None:
     )
     tester.runpytest("--leakcheck").stdout.fnmatch_lines(
         [
-            "fletsafe: leak checks on for every test (tasks, threads, handlers, pubsub, locks, errors)"
+            "fletsafe: leak checks on for every test"
+            " (tasks, threads, handlers, pubsub, locks, errors)"
         ]
     )
 

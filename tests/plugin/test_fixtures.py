@@ -100,9 +100,8 @@ def test_the_client_answers_method_calls_so_they_never_hang(tester: pytest.Pytes
             )
             info = await asyncio.wait_for(flet_page.get_device_info(), 2)
             assert info.name == "pixel"
-            assert [m.body["name"] for m in flet_client.messages if m.action == "INVOKE_METHOD"] == [
-                "get_device_info", "get_device_info"
-            ]
+            calls = [m.body["name"] for m in flet_client.messages if m.action == "INVOKE_METHOD"]
+            assert calls == ["get_device_info", "get_device_info"]
         """
     )
     tester.runpytest().assert_outcomes(passed=1)
