@@ -199,6 +199,11 @@ class FletClient:
         name = event_name.removeprefix("on_")
         return self._run(self._dispatch(control, name, data))
 
+    def fill(self, control: BaseControl, value: str) -> Any:
+        """Type ``value`` into a field: sets ``value`` and fires ``on_change``, as Flutter does."""
+        self.session.apply_patch(control._i, {"value": value})
+        return self.dispatch(control, "change", value)
+
     def click(self, control: BaseControl) -> Any:
         """Click ``control``, as a tap in the Flutter client would."""
         return self.dispatch(control, "click")

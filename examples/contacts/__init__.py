@@ -1,0 +1,1 @@
+"""An example Flet app in two versions: ``leaky`` (as often written) and ``fixed``."""
