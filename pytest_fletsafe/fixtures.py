@@ -50,24 +50,30 @@ _OUR_FIXTURES = frozenset(
 )
 
 
-def prepare(item: pytest.Item) -> None:
+def prepare(item: pytest.Item) -> bool:
     """At collection: resolve the item's settings, and give it a ledger if it needs one.
 
     Only tests that use our fixtures or are checked process-wide pay for a ledger; it goes
-    first in the fixture closure so that it is set up first and finalized last.
+    first in the fixture closure so that it is set up first and finalized last. Returns
+    whether the item is checked at all.
     """
     settings = item.stash[SETTINGS] = settings_for(item)
     fixturenames: list[str] | None = getattr(item, "fixturenames", None)
-    if fixturenames is None or LEDGER_FIXTURE in fixturenames:
-        return
+    if fixturenames is None:
+        return False
+    if LEDGER_FIXTURE in fixturenames:
+        return True
     # pytest-asyncio adds its runner to the fixture names only at setup; ask the function.
     is_async = inspect.iscoroutinefunction(getattr(item, "obj", None))
     if _OUR_FIXTURES.intersection(fixturenames) or (
         settings.enabled and settings.process_wide and (is_async or _is_async(fixturenames))
     ):
         fixturenames.insert(0, LEDGER_FIXTURE)
-    elif settings.enabled and settings.process_wide:
+        return True
+    if settings.enabled and settings.process_wide:
         item.stash[HOOK_CHECKED] = Ledger(settings)
+        return True
+    return False
 
 
 def _runner_fixture(fixturenames: list[str]) -> str:
@@ -110,13 +116,15 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         ledger.watch_threads()
     if settings.enabled and settings.blocking is not None and ledger.loop is not None:
         ledger.watch_blocking(ledger.loop, settings.blocking)
-    defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
-    defaults.__enter__()
-    ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
+    if _OUR_FIXTURES.intersection(names):
+        defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
+        defaults.__enter__()
+        ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
     try:
         yield ledger
     finally:
-        _adopt_defaults(ledger)
+        if _OUR_FIXTURES.intersection(names):
+            _adopt_defaults(ledger)
         finish(item, ledger)
 
 

@@ -43,46 +43,56 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"fletsafe: leak checks on for {scope} ({', '.join(DETECTORS)})"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        fixtures.prepare(item)  # bad marker arguments: a UsageError now, not mid-run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
+    # Per-test hooks cost every test a few microseconds: register them only if needed.
+    if any(checked) and not config.pluginmanager.has_plugin(_PER_TEST):
+        config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
-    if ledger is not None:
-        ledger.watch_threads()
+_PER_TEST = "fletsafe.per-test"
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    yield  # every fixture has finalized
-    ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
-    if ledger is not None:
-        fixtures.finish(item, ledger)
+class _PerTestHooks:
+    """Hooks that run for every test, registered only when some test is checked."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
+        if ledger is not None:
+            ledger.watch_threads()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        yield  # every fixture has finalized
+        ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
+        if ledger is not None:
+            fixtures.finish(item, ledger)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if call.when == "call":
+            item.stash[_XFAILED] = bool(getattr(report, "wasxfail", None)) and report.skipped
+        elif call.when == "teardown":
+            findings = item.stash.get(fixtures.FINDINGS, [])
+            if findings:
+                _report_findings(item, report, findings)
+        return report
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if call.when == "call":
-        item.stash[_XFAILED] = bool(getattr(report, "wasxfail", None)) and report.skipped
-    elif call.when == "teardown":
-        findings = item.stash.get(fixtures.FINDINGS, [])
-        if findings:
-            text = _format(item, findings)
-            if item.stash.get(_XFAILED, False):
-                # Leftovers after an expected failure are expected: inform, don't fail.
-                report.sections.append(("leakcheck (xfail, not failing)", text))
-            elif report.passed:
-                report.outcome = "failed"
-                report.longrepr = text
-            else:  # a fixture's teardown failed too: show its error first, ours after
-                report.sections.append(("leakcheck", text))
-    return report
+def _report_findings(item: pytest.Item, report: pytest.TestReport, findings: list[Finding]) -> None:
+    text = _format(item, findings)
+    if item.stash.get(_XFAILED, False):
+        # Leftovers after an expected failure are expected: inform, don't fail.
+        report.sections.append(("leakcheck (xfail, not failing)", text))
+    elif report.passed:
+        report.outcome = "failed"
+        report.longrepr = text
+    else:  # a fixture's teardown failed too: show its error first, ours after
+        report.sections.append(("leakcheck", text))
 
 
 def _leaks(report: pytest.TestReport) -> int:
