@@ -160,3 +160,37 @@ def test_flets_own_plugin_keeps_working_beside_ours(tester: pytest.Pytester) -> 
     result = tester.runpytest("--fixtures")
     result.stdout.fnmatch_lines(["*flet_app*", "*flet_page*"])
     tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_services_call_the_client_and_get_answers(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import asyncio
+        import flet as ft
+
+        async def test_clipboard(flet_page, flet_client):
+            flet_client.respond("get", "copied text")
+            clipboard = ft.Clipboard()
+            await asyncio.wait_for(clipboard.set("hello"), 2)
+            assert await asyncio.wait_for(clipboard.get(), 2) == "copied text"
+            calls = [m.body["name"] for m in flet_client.messages if m.action == "INVOKE_METHOD"]
+            assert calls == ["set", "get"]
+        """
+    )
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_fill_sets_the_value_then_fires_on_change(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import flet as ft
+
+        async def test_typing(flet_page, flet_client):
+            seen = []
+            field = ft.TextField(on_change=lambda e: seen.append((e.data, field.value)))
+            flet_page.add(field)
+            await flet_client.fill(field, "ann")
+            assert seen == [("ann", "ann")]
+        """
+    )
+    tester.runpytest().assert_outcomes(passed=1)
