@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from fletsafe import AtomicState, MemoryManager, TaskManager
 from fletsafe._sites import Site, caller_site
 
 from ._options import Settings
+from ._watchdog import Watchdog
 
 if TYPE_CHECKING:
     from ._client import FletClient
@@ -53,7 +53,7 @@ class Finding:
             "handler": "registered",
             "pubsub": "subscribed",
             "lock": "acquired",
-            "blocking": "running",
+            "blocking": "blocked",
         }.get(self.kind, "created")
 
 
@@ -66,19 +66,6 @@ class RunRecord:
     future: Any = None  # concurrent.futures.Future for run_task
     finished: bool = False  # for run_thread
     error: BaseException | None = None
-
-
-class _SlowCallbacks(logging.Handler):
-    """Collects asyncio's "Executing <handle> took N seconds" debug-mode warnings."""
-
-    def __init__(self, into: list[tuple[str, float]]) -> None:
-        super().__init__(logging.WARNING)
-        self._into = into
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "Executing %s took %.3f seconds" and len(record.args or ()) == 2:
-            handle, seconds = record.args  # type: ignore[misc]
-            self._into.append((repr(handle), float(seconds)))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -97,7 +84,7 @@ class Ledger:
     # on an object only it references is a garbage cycle, and would vanish mid-check.
     created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
     threads_before: frozenset[int] = frozenset()
-    slow_callbacks: list[tuple[str, float]] = field(default_factory=list)
+    watchdog: Watchdog | None = None
     _undo: list[Callable[[], object]] = field(default_factory=list)
 
     def allowed(self, name: str) -> bool:
@@ -158,25 +145,10 @@ class Ledger:
         self.on_cleanup(restore)
 
     def watch_blocking(self, loop: asyncio.AbstractEventLoop, threshold: float) -> None:
-        """Record loop callbacks that run longer than ``threshold`` (a UI freeze).
-
-        Uses asyncio's own slow-callback report (debug mode), so the record names the
-        callback or task and where it was running; debug mode costs, hence opt-in.
-        """
-        was_debug, was_slow = loop.get_debug(), loop.slow_callback_duration
-        loop.set_debug(True)
-        loop.slow_callback_duration = threshold
-        capture = _SlowCallbacks(self.slow_callbacks)
-        asyncio_logger = logging.getLogger("asyncio")
-        asyncio_logger.addHandler(capture)
-
-        def restore() -> None:
-            asyncio_logger.removeHandler(capture)
-            if not loop.is_closed():
-                loop.set_debug(was_debug)
-                loop.slow_callback_duration = was_slow
-
-        self.on_cleanup(restore)
+        """Record where the loop froze for longer than ``threshold`` (see ``_watchdog``)."""
+        self.watchdog = Watchdog(loop, threshold)
+        self.watchdog.start()
+        self.on_cleanup(self.watchdog.stop)
 
     def watch_threads(self) -> None:
         self.threads_before = frozenset(t.ident or 0 for t in threading.enumerate())

@@ -34,6 +34,7 @@ def test_main_job_catches_every_leak_at_its_line_and_passes_the_fixed_app() -> N
         "pubsub": "still subscribed on topic 'clients'",
         "lock": "lock 'settings' still held",
         "error": "raised ConnectionError('export service unreachable')",
+        "blocking": "blocked the loop for",
     }
     for marker, text in expected.items():
         site = f"leaky.py:{_line_of(marker)}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import flet as ft
 
@@ -59,8 +60,10 @@ class SettingsView:
         self.name_field = ft.TextField(label="Display name", on_change=self.on_change)
         self.discard_button = ft.Button("Discard", on_click=self.on_discard)
         self.export_button = ft.Button("Export", on_click=self.on_export)
+        self.rename_button = ft.Button("Title case", on_click=self.on_rename)
         self.view = ft.View(
-            route="/settings", controls=[self.name_field, self.discard_button, self.export_button]
+            route="/settings",
+            controls=[self.name_field, self.discard_button, self.export_button, self.rename_button],
         )
 
     def on_change(self, e: ft.ControlEvent) -> None:
@@ -71,6 +74,10 @@ class SettingsView:
         async with self.state.atomic_update("settings"):  # LEAK lock: held while saving...
             await backend.save_settings({"name": name})
             await asyncio.Event().wait()  # ...and the "retry" below never finishes
+
+    async def on_rename(self, e: ft.ControlEvent) -> None:
+        time.sleep(0.15)  # LEAK blocking: a synchronous call in an async handler freezes the UI
+        self.name_field.value = (self.name_field.value or "").title()
 
     def on_discard(self, e: ft.ControlEvent) -> None:
         dialog = ft.AlertDialog(title=ft.Text("Discard changes?"), open=True)

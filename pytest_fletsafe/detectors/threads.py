@@ -13,7 +13,7 @@ from .._ledger import Finding, Ledger
 
 __all__ = ["collect"]
 
-_POOL_PREFIXES = ("asyncio_", "fletsafe-page", "ThreadPoolExecutor-")
+_POOL_PREFIXES = ("asyncio_", "fletsafe-", "ThreadPoolExecutor-")
 
 
 def collect(ledger: Ledger) -> list[Finding]:

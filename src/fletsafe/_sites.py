@@ -21,7 +21,7 @@ import threading
 from types import FrameType
 from typing import NamedTuple
 
-__all__ = ["Site", "caller_site", "skip_directory"]
+__all__ = ["Site", "caller_site", "caller_site_from", "skip_directory"]
 
 
 class Site(NamedTuple):
@@ -60,11 +60,15 @@ def skip_directory(path: str) -> None:
 
 def caller_site(depth: int = 2) -> Site:
     """The first frame outside skipped directories, starting ``depth`` frames up."""
-    frame: FrameType | None
     try:
         frame = sys._getframe(depth)
     except ValueError:
         return UNKNOWN_SITE
+    return caller_site_from(frame)
+
+
+def caller_site_from(frame: FrameType | None) -> Site:
+    """The first frame outside skipped directories, from ``frame`` outwards."""
     skipped = _skipped
     while frame is not None:
         filename = frame.f_code.co_filename

@@ -225,14 +225,14 @@ async def test_fails_and_leaks(flet_page):
     assert out.index("assert 1 == 2") < out.index("left 1 thing(s) behind")
 
 
-def test_blocking_is_opt_in_and_names_the_callback(tester: pytest.Pytester) -> None:
-    tester.makepyfile(
+def test_blocking_is_opt_in_and_names_the_line_that_blocked(tester: pytest.Pytester) -> None:
+    source = (
         HEADER
         + """
 import time
 
 async def save_synchronously():
-    time.sleep(0.2)  # a blocking call inside async code: the UI freezes
+    time.sleep(0.3)  # a blocking call inside async code: the UI freezes
 
 @pytest.mark.leakcheck(blocking=0.1)
 async def test_freeze():
@@ -240,18 +240,20 @@ async def test_freeze():
 
 @pytest.mark.leakcheck(blocking=0.1)
 async def test_awaits_instead():
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.3)
 
 async def test_not_asked_for(flet_page):
     await asyncio.create_task(save_synchronously())
 """
     )
+    written = tester.makepyfile(source).read_text().splitlines()
+    line = next(n for n, text in enumerate(written, 1) if "time.sleep(0.3)" in text)
     result = tester.runpytest()
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*blocking 'save_synchronously' blocked the loop for 0.2*s (threshold 0.1s)"
-            " — running at *test_*.py:*"
+            "*blocking 'save_synchronously' blocked the loop for ~0.*s (threshold 0.1s)"
+            f" — blocked at *test_*.py:{line}"
         ]
     )
 
