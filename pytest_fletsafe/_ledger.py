@@ -13,9 +13,11 @@ the next one fail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -106,6 +108,26 @@ class Ledger:
 
     # -- recording ------------------------------------------------------------------------
 
+    def adopt_tasks(self, manager: TaskManager) -> TaskManager:
+        """Check ``manager``'s tasks after the test, then dispose it."""
+        if manager not in self.task_managers:
+            self.task_managers.append(manager)
+            self.on_cleanup(lambda: _dispose_quietly(manager))
+        return manager
+
+    def adopt_memory(self, manager: MemoryManager) -> MemoryManager:
+        """Check ``manager``'s registrations after the test, then undo them."""
+        if manager not in self.memory_managers:
+            self.memory_managers.append(manager)
+            self.on_cleanup(manager.dispose)
+        return manager
+
+    def adopt_state(self, state: AtomicState) -> AtomicState:
+        """Check ``state`` for held locks after the test."""
+        if state not in self.states:
+            self.states.append(state)
+        return state
+
     def watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Record every task created on ``loop`` from now on, and errors it would only log."""
         previous_factory = loop.get_task_factory()
@@ -167,3 +189,12 @@ class Ledger:
                 loop.run_until_complete(asyncio.sleep(0.002))
             else:
                 time.sleep(0.002)
+
+
+def _dispose_quietly(manager: TaskManager) -> None:
+    # Cleanup after detection: what it finds was already reported, so nothing is raised.
+    loop = manager.loop
+    if loop is None or not loop.is_closed():
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            manager.dispose(timeout=1.0)

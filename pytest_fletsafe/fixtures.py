@@ -8,7 +8,6 @@ and then cleans up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -142,29 +141,18 @@ def finish(item: pytest.Item, ledger: Ledger) -> None:
 def _adopt_defaults(ledger: Ledger) -> None:
     """Objects the app made through the accessors during the test are checked too."""
     tasks, memory, state = _current_defaults()
-    if tasks is not None and tasks not in ledger.task_managers:
-        ledger.task_managers.append(tasks)
-        ledger.on_cleanup(functools.partial(_dispose_tasks, tasks))
-    if memory is not None and memory not in ledger.memory_managers:
-        ledger.memory_managers.append(memory)
-        ledger.on_cleanup(memory.dispose)
-    if state is not None and state not in ledger.states:
-        ledger.states.append(state)
-
-
-def _dispose_tasks(manager: TaskManager) -> None:
-    loop = manager.loop
-    if loop is None or not loop.is_closed():
-        with contextlib.suppress(Exception):
-            manager.dispose(timeout=1.0)
+    if tasks is not None:
+        ledger.adopt_tasks(tasks)
+    if memory is not None:
+        ledger.adopt_memory(memory)
+    if state is not None:
+        ledger.adopt_state(state)
 
 
 @pytest.fixture
 def task_manager(_fletsafe_ledger: Ledger) -> TaskManager:
     """A :class:`fletsafe.TaskManager` on the test's loop; tasks left running fail the test."""
-    manager = TaskManager(_fletsafe_ledger.loop, name="task_manager")
-    _fletsafe_ledger.task_managers.append(manager)
-    _fletsafe_ledger.on_cleanup(functools.partial(_dispose_tasks, manager))
+    manager = _fletsafe_ledger.adopt_tasks(TaskManager(_fletsafe_ledger.loop, name="task_manager"))
     _install_default(tasks=manager)
     return manager
 
@@ -172,9 +160,7 @@ def task_manager(_fletsafe_ledger: Ledger) -> TaskManager:
 @pytest.fixture
 def memory_manager(_fletsafe_ledger: Ledger) -> MemoryManager:
     """A :class:`fletsafe.MemoryManager`; registrations left at the end fail the test."""
-    manager = MemoryManager(name="memory_manager")
-    _fletsafe_ledger.memory_managers.append(manager)
-    _fletsafe_ledger.on_cleanup(manager.dispose)
+    manager = _fletsafe_ledger.adopt_memory(MemoryManager(name="memory_manager"))
     _install_default(memory=manager)
     return manager
 
@@ -182,8 +168,7 @@ def memory_manager(_fletsafe_ledger: Ledger) -> MemoryManager:
 @pytest.fixture
 def atomic_state(_fletsafe_ledger: Ledger) -> AtomicState:
     """A :class:`fletsafe.AtomicState`; a key still locked at the end fails the test."""
-    state = AtomicState(name="atomic_state")
-    _fletsafe_ledger.states.append(state)
+    state = _fletsafe_ledger.adopt_state(AtomicState(name="atomic_state"))
     _install_default(state=state)
     return state
 
@@ -192,10 +177,8 @@ def atomic_state(_fletsafe_ledger: Ledger) -> AtomicState:
 def lifetime(_fletsafe_ledger: Ledger) -> Lifetime:
     """A :class:`fletsafe.Lifetime` for one view; whatever it still owns at the end is a leak."""
     owner = Lifetime("lifetime", loop=_fletsafe_ledger.loop)
-    _fletsafe_ledger.task_managers.append(owner.tasks)
-    _fletsafe_ledger.memory_managers.append(owner.handlers)
-    _fletsafe_ledger.on_cleanup(owner.handlers.dispose)
-    _fletsafe_ledger.on_cleanup(functools.partial(_dispose_tasks, owner.tasks))
+    _fletsafe_ledger.adopt_tasks(owner.tasks)
+    _fletsafe_ledger.adopt_memory(owner.handlers)
     return owner
 
 
