@@ -163,12 +163,24 @@ def _marker_kwargs(item: pytest.Item) -> dict[str, Any] | None:
     return merged
 
 
+_UNMARKED = pytest.StashKey[Settings]()
+
+
 def settings_for(item: pytest.Item) -> Settings:
     """Resolve marker > command line > ini > default for ``item``."""
     config = item.config
-    ini = _ini(config)
     marker = _marker_kwargs(item)
-    where = f"@pytest.mark.{MARKER} on {item.nodeid}:"
+    if marker is None:  # the common case: one shared object per run
+        cached = config.stash.get(_UNMARKED, None)
+        if cached is None:
+            cached = config.stash[_UNMARKED] = _resolve(config, None, item.nodeid)
+        return cached
+    return _resolve(config, marker, item.nodeid)
+
+
+def _resolve(config: pytest.Config, marker: dict[str, Any] | None, nodeid: str) -> Settings:
+    ini = _ini(config)
+    where = f"@pytest.mark.{MARKER} on {nodeid}:"
     kwargs = marker or {}
     cli = config.getoption(LEAKCHECK_DEST)
     detectors = frozenset(

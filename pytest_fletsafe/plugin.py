@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Generator
 
 import pytest
 
 from . import fixtures
 from ._ledger import Finding
 from ._options import DETECTORS, MARKER, MARKER_HELP, add_options, check_config
-
-_XFAILED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,7 +51,16 @@ _PER_TEST = "fletsafe.per-test"
 
 
 class _PerTestHooks:
-    """Hooks that run for every test, registered only when some test is checked."""
+    """Hooks that run for every test, registered only when some test is checked.
+
+    Plain (not wrapper) hooks on purpose: a wrapper costs a generator per call, three
+    times per test. The leak report is applied in ``pytest_runtest_logreport`` (tryfirst),
+    before the terminal, JUnit and xdist see the report.
+    """
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}  # nodeid -> formatted findings, until its report
+        self._xfailed: set[str] = set()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -62,30 +68,31 @@ class _PerTestHooks:
         if ledger is not None:
             ledger.watch_threads()
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
-        yield  # every fixture has finalized
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        # trylast: pytest's own teardown has finalized every fixture (and the ledger's).
         ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
         if ledger is not None:
             fixtures.finish(item, ledger)
+        findings = item.stash.get(fixtures.FINDINGS, None)
+        if findings:
+            self._texts[item.nodeid] = _format(item.nodeid, findings)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.when == "call":
-            item.stash[_XFAILED] = bool(getattr(report, "wasxfail", None)) and report.skipped
-        elif call.when == "teardown":
-            findings = item.stash.get(fixtures.FINDINGS, [])
-            if findings:
-                _report_findings(item, report, findings)
-        return report
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call":
+            if getattr(report, "wasxfail", None) is not None and report.skipped:
+                self._xfailed.add(report.nodeid)
+        elif report.when == "teardown":
+            text = self._texts.pop(report.nodeid, None)
+            xfailed = report.nodeid in self._xfailed
+            self._xfailed.discard(report.nodeid)
+            if text is not None:
+                _report_findings(report, text, xfailed)
 
 
-def _report_findings(item: pytest.Item, report: pytest.TestReport, findings: list[Finding]) -> None:
-    text = _format(item, findings)
-    if item.stash.get(_XFAILED, False):
+def _report_findings(report: pytest.TestReport, text: str, xfailed: bool) -> None:
+    if xfailed:
         # Leftovers after an expected failure are expected: inform, don't fail.
         report.sections.append(("leakcheck (xfail, not failing)", text))
     elif report.passed:
@@ -109,8 +116,8 @@ def pytest_report_teststatus(
     return None
 
 
-def _format(item: pytest.Item, findings: list[Finding]) -> str:
-    lines = [f"{item.nodeid} left {len(findings)} thing(s) behind:"]
+def _format(nodeid: str, findings: list[Finding]) -> str:
+    lines = [f"{nodeid} left {len(findings)} thing(s) behind:"]
     lines += [f"  {finding}" for finding in findings]
     lines.append(
         "(allow expected leftovers with @pytest.mark.leakcheck(allow=[...]) or the "
