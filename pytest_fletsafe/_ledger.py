@@ -22,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fletsafe import AtomicState, MemoryManager, TaskManager
-from fletsafe._sites import Site, caller_site
-
 from ._options import Settings
-from ._watchdog import Watchdog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the runtime is imported only once a test is actually checked
+    from fletsafe import AtomicState, MemoryManager, TaskManager
+    from fletsafe._sites import Site
+
     from ._client import FletClient
+    from ._watchdog import Watchdog
 
 __all__ = ["Finding", "Ledger"]
 
@@ -130,6 +130,8 @@ class Ledger:
 
     def watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Record every task created on ``loop`` from now on, and errors it would only log."""
+        from fletsafe._sites import caller_site
+
         previous_factory = loop.get_task_factory()
         previous_handler = loop.get_exception_handler()
         created = self.created_tasks
@@ -168,6 +170,8 @@ class Ledger:
 
     def watch_blocking(self, loop: asyncio.AbstractEventLoop, threshold: float) -> None:
         """Record where the loop froze for longer than ``threshold`` (see ``_watchdog``)."""
+        from ._watchdog import Watchdog
+
         self.watchdog = Watchdog(loop, threshold)
         self.watchdog.start()
         self.on_cleanup(self.watchdog.stop)

@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fletsafe import AtomicState, Lifetime, MemoryManager, TaskManager
-from fletsafe._accessors import _current_defaults, _install_default, _use_defaults
-from fletsafe._sites import caller_site
-
-from . import detectors
 from ._ledger import Finding, Ledger, RunRecord
 from ._options import Settings, settings_for
 
-if TYPE_CHECKING:  # flet is imported only by tests that use a page
+if TYPE_CHECKING:  # flet and the runtime are imported only by tests that use them
     from flet.controls.page import Page
+
+    from fletsafe import AtomicState, Lifetime, MemoryManager, TaskManager
 
     from ._client import FletClient
 
@@ -116,6 +113,8 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     if settings.enabled and settings.blocking is not None and ledger.loop is not None:
         ledger.watch_blocking(ledger.loop, settings.blocking)
     if _OUR_FIXTURES.intersection(names):
+        from fletsafe._accessors import _use_defaults
+
         defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
         defaults.__enter__()
         ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
@@ -129,6 +128,8 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
 
 def finish(item: pytest.Item, ledger: Ledger) -> None:
     """Detect, record the findings on the item, then clean up."""
+    from . import detectors
+
     try:
         item.stash[FINDINGS] = findings = (
             detectors.collect(ledger) if ledger.settings.enabled else []
@@ -140,6 +141,8 @@ def finish(item: pytest.Item, ledger: Ledger) -> None:
 
 def _adopt_defaults(ledger: Ledger) -> None:
     """Objects the app made through the accessors during the test are checked too."""
+    from fletsafe._accessors import _current_defaults
+
     tasks, memory, state = _current_defaults()
     if tasks is not None:
         ledger.adopt_tasks(tasks)
@@ -152,6 +155,9 @@ def _adopt_defaults(ledger: Ledger) -> None:
 @pytest.fixture
 def task_manager(_fletsafe_ledger: Ledger) -> TaskManager:
     """A :class:`fletsafe.TaskManager` on the test's loop; tasks left running fail the test."""
+    from fletsafe import TaskManager
+    from fletsafe._accessors import _install_default
+
     manager = _fletsafe_ledger.adopt_tasks(TaskManager(_fletsafe_ledger.loop, name="task_manager"))
     _install_default(tasks=manager)
     return manager
@@ -160,6 +166,9 @@ def task_manager(_fletsafe_ledger: Ledger) -> TaskManager:
 @pytest.fixture
 def memory_manager(_fletsafe_ledger: Ledger) -> MemoryManager:
     """A :class:`fletsafe.MemoryManager`; registrations left at the end fail the test."""
+    from fletsafe import MemoryManager
+    from fletsafe._accessors import _install_default
+
     manager = _fletsafe_ledger.adopt_memory(MemoryManager(name="memory_manager"))
     _install_default(memory=manager)
     return manager
@@ -168,6 +177,9 @@ def memory_manager(_fletsafe_ledger: Ledger) -> MemoryManager:
 @pytest.fixture
 def atomic_state(_fletsafe_ledger: Ledger) -> AtomicState:
     """A :class:`fletsafe.AtomicState`; a key still locked at the end fails the test."""
+    from fletsafe import AtomicState
+    from fletsafe._accessors import _install_default
+
     state = _fletsafe_ledger.adopt_state(AtomicState(name="atomic_state"))
     _install_default(state=state)
     return state
@@ -176,6 +188,8 @@ def atomic_state(_fletsafe_ledger: Ledger) -> AtomicState:
 @pytest.fixture
 def lifetime(_fletsafe_ledger: Ledger) -> Lifetime:
     """A :class:`fletsafe.Lifetime` for one view; whatever it still owns at the end is a leak."""
+    from fletsafe import Lifetime
+
     owner = Lifetime("lifetime", loop=_fletsafe_ledger.loop)
     _fletsafe_ledger.adopt_tasks(owner.tasks)
     _fletsafe_ledger.adopt_memory(owner.handlers)
@@ -190,6 +204,8 @@ def _handler_name(handler: Callable[..., Any]) -> str:
 
 def _instrument(client: FletClient, ledger: Ledger) -> None:
     """Record ``run_task``/``run_thread``/pubsub calls with their call sites."""
+    from fletsafe._sites import caller_site
+
     page = client.page
     run_task, run_thread = page.run_task, page.run_thread
     pubsub = page.pubsub

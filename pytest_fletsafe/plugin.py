@@ -20,15 +20,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from fletsafe._sites import skip_directory
-
     config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
     check_config(config)
-    # Creation sites should land in the user's code, not in ours or Flet's.
-    skip_directory(os.path.dirname(__file__))
-    flet_spec = importlib.util.find_spec("flet")  # located, not imported: that costs ~80 ms
-    if flet_spec is not None and flet_spec.origin:
-        skip_directory(os.path.dirname(flet_spec.origin))
     config.pluginmanager.register(fixtures, "fletsafe.fixtures")
 
 
@@ -42,9 +35,21 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
-    # Per-test hooks cost every test a few microseconds: register them only if needed.
+    # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
+    # both only when some test is checked.
     if any(checked) and not config.pluginmanager.has_plugin(_PER_TEST):
+        _skip_infrastructure_frames()
         config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
+
+
+def _skip_infrastructure_frames() -> None:
+    """Creation sites should land in the user's code, not in ours or Flet's."""
+    from fletsafe._sites import skip_directory
+
+    skip_directory(os.path.dirname(__file__))
+    flet_spec = importlib.util.find_spec("flet")  # located, not imported: that costs ~80 ms
+    if flet_spec is not None and flet_spec.origin:
+        skip_directory(os.path.dirname(flet_spec.origin))
 
 
 _PER_TEST = "fletsafe.per-test"

@@ -23,3 +23,21 @@ def test_importing_the_runtime_loads_neither_pytest_nor_flet() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_loading_the_plugin_imports_neither_flet_nor_the_runtime() -> None:
+    # Runs that use nothing of fletsafe's should not pay ~100 ms of imports for it.
+    code = (
+        "import sys, pytest_fletsafe.plugin; "
+        "print(sorted({'flet', 'fletsafe', 'msgpack'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_plugin_exports_its_client_types_lazily() -> None:
+    import pytest_fletsafe
+
+    assert pytest_fletsafe.FletClient.__name__ == "FletClient"
+    assert issubclass(pytest_fletsafe.HandlerError, AssertionError)
+    assert set(pytest_fletsafe.__all__) == {"FletClient", "HandlerError", "SentMessage"}
