@@ -1,0 +1,122 @@
+"""Fast exploration: many seeded schedules per second, then shrink and replay the failure.
+
+Hypothesis runs only hundreds of examples per second; a schedule on a fresh
+:class:`ControlledLoop` costs tens of microseconds. So, as Shuttle and Coyote do, schedules
+are drawn from a seeded PRNG (random walk or PCT) without an example each; the first failure
+is shrunk by delta debugging over its decisions — dropping deviations, then lowering them —
+and every candidate is checked by exact replay. A failure must keep its exception type while
+shrinking, so it does not slide into a different bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
+from ._loop import ControlledLoop
+
+__all__ = ["Failure", "explore", "replay", "run_schedule", "shrink"]
+
+Program = Callable[[], Coroutine[Any, Any, Any]]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failing schedule: its decisions, the error, and how it was found."""
+
+    decisions: tuple[int, ...]
+    error: BaseException
+    schedules: int
+    """Schedules explored until this failure was found."""
+
+    @property
+    def deviations(self) -> int:
+        return sum(1 for d in self.decisions if d)
+
+
+def run_schedule(program: Program, chooser: RecordingChooser) -> BaseException | None:
+    """Run ``program`` once under ``chooser`` on a fresh loop; its exception, if any."""
+    loop = ControlledLoop(chooser)
+    try:
+        loop.run_until_complete(program())
+    except Exception as exc:
+        return exc
+    finally:
+        _close(loop)
+    return None
+
+
+def _close(loop: ControlledLoop) -> None:
+    leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        # A task refusing to die deadlocks its own cleanup: give up on it.
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+    loop.close()
+
+
+def _trim(decisions: list[int]) -> tuple[int, ...]:
+    while decisions and decisions[-1] == 0:
+        decisions.pop()
+    return tuple(decisions)
+
+
+def explore(
+    program: Program,
+    *,
+    schedules: int = 500,
+    seed: int = 0,
+    strategy: str = "random",
+    depth: int = 3,
+) -> Failure | None:
+    """Run up to ``schedules`` schedules; the first failure (unshrunk), or None."""
+    if strategy not in ("random", "pct"):
+        raise ValueError(f"strategy must be 'random' or 'pct', got {strategy!r}")
+    for index in range(schedules):
+        chooser: RecordingChooser = (
+            RandomChooser(seed + index) if strategy == "random" else PCTChooser(seed + index, depth)
+        )
+        error = run_schedule(program, chooser)
+        if error is not None:
+            return Failure(_trim(chooser.decisions), error, index + 1)
+    return None
+
+
+def replay(program: Program, decisions: tuple[int, ...]) -> tuple[BaseException | None, bool]:
+    """Run exactly ``decisions``; the error and whether the run diverged from them."""
+    chooser = ReplayChooser(list(decisions))
+    return run_schedule(program, chooser), chooser.diverged
+
+
+def shrink(program: Program, failure: Failure, *, budget: int = 2000) -> Failure:
+    """Fewest deviations (then smallest ones) that still fail the same way."""
+    kind = type(failure.error)
+    best = list(failure.decisions)
+    best_error = failure.error
+    tries = 0
+
+    def fails(candidate: list[int]) -> BaseException | None:
+        nonlocal tries
+        tries += 1
+        error, diverged = replay(program, tuple(candidate))
+        return error if isinstance(error, kind) and not diverged else None
+
+    improved = True
+    while improved and tries < budget:
+        improved = False
+        for i in reversed(range(len(best))):  # drop deviations, latest first
+            if best[i] == 0:
+                continue
+            for value in (0, 1) if best[i] > 1 else (0,):
+                candidate = [*best[:i], value, *best[i + 1 :]]
+                error = fails(candidate)
+                if error is not None:
+                    best, best_error, improved = candidate, error, True
+                    break
+    return Failure(_trim(best), best_error, failure.schedules)

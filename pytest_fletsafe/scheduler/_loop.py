@@ -1,0 +1,155 @@
+"""A deterministic asyncio event loop with virtual time, whose every choice is a decision.
+
+Why: re-running a racy test on the stock loop mostly replays the same schedule. Here, at
+every point where more than one callback could run next, a *chooser* decides; the same
+decisions replay the same run exactly, and different decisions explore other interleavings.
+
+How: ``asyncio.BaseEventLoop`` already implements tasks, futures, timers and
+``run_until_complete``; only ``_run_once`` touches the outside world (the selector). We
+replace it: no selector, no self-pipe, a virtual clock that jumps to the next timer when
+nothing is ready, and one handle per step, picked by the chooser. Creating a loop costs a
+few microseconds, so every explored schedule gets a fresh one.
+
+Anything that would escape control raises :class:`UncontrolledError` (real I/O,
+subprocesses); executor work runs at a controlled point, on the loop's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import heapq
+from collections.abc import Callable
+from typing import Any, Protocol
+
+__all__ = ["Chooser", "ControlledLoop", "Deadlock", "UncontrolledError"]
+
+
+class Chooser(Protocol):
+    """Decides which ready callback runs next."""
+
+    def choose(self, count: int) -> int:
+        """An index into ``count`` ready callbacks (``count >= 2``); 0 is FIFO order."""
+        ...
+
+
+class Deadlock(RuntimeError):
+    """Nothing can run, no timer is pending, and tasks are unfinished."""
+
+
+class UncontrolledError(RuntimeError):
+    """Code under a controlled loop did something the scheduler cannot control.
+
+    Real sockets, file descriptors and subprocesses would make runs depend on the outside
+    world, so a failure found could not be replayed; the run stops here instead of flaking.
+    """
+
+
+def _describe_wait(task: asyncio.Task[Any]) -> str:
+    waiter = getattr(task, "_fut_waiter", None)
+    coro = task.get_coro()
+    frame = getattr(coro, "cr_frame", None)
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+    what = "nothing" if waiter is None else repr(waiter)[:100]
+    return f"task {task.get_name()!r} waiting on {what} at {where}"
+
+
+class ControlledLoop(asyncio.BaseEventLoop):
+    def __init__(self, chooser: Chooser) -> None:
+        super().__init__()
+        self._chooser = chooser
+        self._clock = 0.0
+        self.steps = 0
+        self.choice_points = 0
+
+    # -- time and scheduling --------------------------------------------------------------
+
+    def time(self) -> float:
+        return self._clock
+
+    def _run_once(self) -> None:
+        # BaseEventLoop's private queues (typeshed does not declare them).
+        ready: Any = self._ready  # type: ignore[attr-defined]
+        scheduled: Any = self._scheduled  # type: ignore[attr-defined]
+        stopping: bool = self._stopping  # type: ignore[attr-defined]
+        while scheduled and scheduled[0]._cancelled:
+            heapq.heappop(scheduled)._scheduled = False
+        if not ready and scheduled and not stopping:
+            self._clock = max(self._clock, scheduled[0]._when)  # jump: nothing else can run
+        while scheduled and scheduled[0]._when <= self._clock:
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            if not handle._cancelled:
+                ready.append(handle)
+        live = [h for h in ready if not h._cancelled]
+        ready.clear()
+        if not live:
+            if not stopping:
+                self._deadlock()
+            return
+        index = 0
+        if len(live) > 1:
+            self.choice_points += 1
+            index = self._chooser.choose(len(live))
+        handle = live.pop(index)
+        ready.extend(live)
+        self.steps += 1
+        handle._run()
+
+    def _deadlock(self) -> None:
+        waiting = [t for t in asyncio.all_tasks(self) if not t.done()]
+        details = "\n  ".join(_describe_wait(t) for t in waiting) or "(no tasks)"
+        raise Deadlock(f"deadlock: nothing can run and no timer is pending\n  {details}")
+
+    def _write_to_self(self) -> None:
+        pass  # single-threaded by construction: nothing to wake
+
+    def _process_events(self, event_list: Any) -> None:  # pragma: no cover - no selector
+        pass
+
+    # -- executor work at a controlled point ----------------------------------------------
+
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
+        future = self.create_future()
+
+        def run() -> None:
+            if future.cancelled():
+                return
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.call_soon(run)
+        return future
+
+    def set_default_executor(self, executor: concurrent.futures.Executor) -> None:
+        pass  # executor work never leaves the loop's thread here
+
+    # -- what escapes control -------------------------------------------------------------
+
+    def _uncontrolled(self, what: str) -> UncontrolledError:
+        return UncontrolledError(
+            f"{what} under the interleaving scheduler: real I/O would make schedules "
+            "unreplayable; replace it with a fake in this test"
+        )
+
+    def add_reader(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        raise self._uncontrolled("add_reader()")
+
+    def add_writer(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        raise self._uncontrolled("add_writer()")
+
+    async def create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._uncontrolled("create_connection()")
+
+    async def create_server(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._uncontrolled("create_server()")
+
+    async def subprocess_exec(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._uncontrolled("subprocess_exec()")
+
+    async def subprocess_shell(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._uncontrolled("subprocess_shell()")
