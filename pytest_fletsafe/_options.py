@@ -8,6 +8,7 @@ at collection time for markers — never an INTERNALERROR mid-run.
 
 from __future__ import annotations
 
+import argparse
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -198,4 +199,140 @@ def _resolve(config: pytest.Config, marker: dict[str, Any] | None, nodeid: str) 
         if blocking is None
         else _parse_seconds(where, "blocking", blocking, allow_zero=False),
         allow=ini["allow"] + (_parse_allow(where, kwargs["allow"]) if "allow" in kwargs else ()),
+    )
+
+
+# -- the interleaving fuzzer -----------------------------------------------------------------
+
+INTERLEAVINGS = "interleavings"
+EXAMPLES_OPTION = "--interleavings-examples"
+EXAMPLES_DEST = "fletsafe_interleavings_examples"
+SEED_OPTION = "--interleavings-seed"
+SEED_DEST = "fletsafe_interleavings_seed"
+INI_EXAMPLES = "interleavings_examples"
+DEFAULT_EXAMPLES = 200
+_STRATEGIES = ("random", "pct")
+_INTERLEAVINGS_KWARGS = frozenset({"max_examples", "strategy", "depth", "seed", "replay"})
+REPLAY_PREFIX = "v1:"
+
+INTERLEAVINGS_HELP = (
+    "interleavings(max_examples=200, strategy='random'|'pct', depth=3, seed=0, replay=None): "
+    "run this async test under a controlled event loop once per explored schedule; a failure "
+    "is shrunk to its fewest deviations and reported with a replay token."
+)
+
+
+@dataclass(frozen=True)
+class InterleavingSettings:
+    """How to explore one test's interleavings."""
+
+    examples: int
+    strategy: str
+    depth: int
+    seed: int
+    replay: tuple[int, ...] | None
+
+
+def add_interleaving_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fletsafe")
+    group.addoption(
+        EXAMPLES_OPTION,
+        dest=EXAMPLES_DEST,
+        type=_positive_int_option,
+        default=None,
+        metavar="N",
+        help="schedules to explore per interleavings test (wins over the marker, so a CI "
+        "profile can raise or lower every budget)",
+    )
+    group.addoption(
+        SEED_OPTION,
+        dest=SEED_DEST,
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="base seed of the explored schedules (default 0; xdist workers offset it)",
+    )
+    parser.addini(
+        INI_EXAMPLES,
+        f"default schedules per interleavings test (default {DEFAULT_EXAMPLES})",
+        default=str(DEFAULT_EXAMPLES),
+    )
+
+
+def _positive_int_option(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def _positive_int(where: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _usage(where, name, value, "a whole number >= 1")
+    try:
+        number = int(value)
+    except ValueError:
+        raise _usage(where, name, value, "a whole number >= 1") from None
+    if number < 1:
+        raise _usage(where, name, value, "a whole number >= 1")
+    return number
+
+
+def parse_replay(where: str, value: object) -> tuple[int, ...]:
+    """``"v1:0.0.1.1"`` -> ``(0, 0, 1, 1)``."""
+    if not isinstance(value, str) or not value.startswith(REPLAY_PREFIX):
+        raise _usage(where, "replay", value, f"a token like '{REPLAY_PREFIX}0.2.1'")
+    body = value[len(REPLAY_PREFIX) :]
+    try:
+        decisions = tuple(int(part) for part in body.split(".")) if body else ()
+    except ValueError:
+        raise _usage(where, "replay", value, f"a token like '{REPLAY_PREFIX}0.2.1'") from None
+    if any(d < 0 for d in decisions):
+        raise _usage(where, "replay", value, "non-negative decisions")
+    return decisions
+
+
+def interleavings_for(item: pytest.Item) -> InterleavingSettings | None:
+    """The interleavings marker's settings (closest wins), or None if unmarked."""
+    markers = list(item.iter_markers(INTERLEAVINGS))
+    if not markers:
+        return None
+    where = f"@pytest.mark.{INTERLEAVINGS} on {item.nodeid}:"
+    kwargs: dict[str, Any] = {}
+    for marker in reversed(markers):
+        if marker.args:
+            raise pytest.UsageError(
+                f"fletsafe: {where} positional arguments {marker.args!r} are not accepted; "
+                f"use keywords: {', '.join(sorted(_INTERLEAVINGS_KWARGS))}"
+            )
+        unknown = set(marker.kwargs) - _INTERLEAVINGS_KWARGS
+        if unknown:
+            raise pytest.UsageError(
+                f"fletsafe: {where} unknown argument(s) {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(sorted(_INTERLEAVINGS_KWARGS))}"
+            )
+        kwargs.update(marker.kwargs)
+    config = item.config
+    cli_examples = config.getoption(EXAMPLES_DEST)
+    ini_examples = _positive_int("ini", INI_EXAMPLES, config.getini(INI_EXAMPLES))
+    strategy = kwargs.get("strategy", "random")
+    if strategy not in _STRATEGIES:
+        raise _usage(where, "strategy", strategy, " or ".join(repr(s) for s in _STRATEGIES))
+    seed = kwargs.get("seed", config.getoption(SEED_DEST) or 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise _usage(where, "seed", seed, "a whole number")
+    return InterleavingSettings(
+        examples=cli_examples
+        or (
+            _positive_int(where, "max_examples", kwargs["max_examples"])
+            if "max_examples" in kwargs
+            else ini_examples
+        ),
+        strategy=strategy,
+        depth=_positive_int(where, "depth", kwargs.get("depth", 3)),
+        seed=seed,
+        replay=parse_replay(where, kwargs["replay"]) if kwargs.get("replay") is not None else None,
     )

@@ -6,21 +6,38 @@ Disable everything with ``-p no:fletsafe``.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
+from typing import Any
 
 import pytest
 
 from . import fixtures
 from ._ledger import Finding
-from ._options import DETECTORS, MARKER, MARKER_HELP, add_options, check_config
+from ._options import (
+    DETECTORS,
+    INTERLEAVINGS,
+    INTERLEAVINGS_HELP,
+    MARKER,
+    MARKER_HELP,
+    InterleavingSettings,
+    add_interleaving_options,
+    add_options,
+    check_config,
+    interleavings_for,
+)
+
+_INTERLEAVE = pytest.StashKey[tuple[InterleavingSettings, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    add_interleaving_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}{MARKER_HELP[len(MARKER) :]}")
+    config.addinivalue_line("markers", INTERLEAVINGS_HELP)
     check_config(config)
     config.pluginmanager.register(fixtures, "fletsafe.fixtures")
 
@@ -34,6 +51,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        _prepare_interleavings(item)
     checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
     # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
     # both only when some test is checked.
@@ -50,6 +69,33 @@ def _skip_infrastructure_frames() -> None:
     flet_spec = importlib.util.find_spec("flet")  # located, not imported: that costs ~80 ms
     if flet_spec is not None and flet_spec.origin:
         skip_directory(os.path.dirname(flet_spec.origin))
+
+
+def _prepare_interleavings(item: pytest.Item) -> None:
+    settings = interleavings_for(item)
+    if settings is None:
+        return
+    function = getattr(item, "obj", None)
+    if not inspect.iscoroutinefunction(function):
+        raise pytest.UsageError(
+            f"fletsafe: @pytest.mark.{INTERLEAVINGS} on {item.nodeid}: the test must be an "
+            "'async def' function (its tasks are what gets interleaved)"
+        )
+    # Kept now: pytest-asyncio replaces item.obj with a sync wrapper at run time.
+    item.stash[_INTERLEAVE] = (settings, function)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    marked = pyfuncitem.stash.get(_INTERLEAVE, None)
+    if marked is None:
+        return None
+    from .scheduler._pytest import run_marked_test
+
+    settings, function = marked
+    funcargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    run_marked_test(function, funcargs, settings)
+    return True  # ran here, under the controlled loop; not by pytest-asyncio
 
 
 _PER_TEST = "fletsafe.per-test"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
-from ._loop import ControlledLoop
+from ._loop import ControlledLoop, Step
 
 __all__ = ["Failure", "explore", "replay", "run_schedule", "shrink"]
 
@@ -38,14 +38,21 @@ class Failure:
         return sum(1 for d in self.decisions if d)
 
 
-def run_schedule(program: Program, chooser: RecordingChooser) -> BaseException | None:
-    """Run ``program`` once under ``chooser`` on a fresh loop; its exception, if any."""
-    loop = ControlledLoop(chooser)
+def run_schedule(
+    program: Program, chooser: RecordingChooser, trace: list[Step] | None = None
+) -> BaseException | None:
+    """Run ``program`` once under ``chooser`` on a fresh loop; its exception, if any.
+
+    With ``trace`` (a list), the steps of the run are appended to it.
+    """
+    loop = ControlledLoop(chooser, trace=trace is not None)
     try:
-        loop.run_until_complete(program())
+        loop.run_until_complete(loop.create_task(program(), name="test body"))
     except Exception as exc:
         return exc
     finally:
+        if trace is not None and loop.trace is not None:
+            trace.extend(loop.trace)
         _close(loop)
     return None
 
@@ -88,10 +95,12 @@ def explore(
     return None
 
 
-def replay(program: Program, decisions: tuple[int, ...]) -> tuple[BaseException | None, bool]:
+def replay(
+    program: Program, decisions: tuple[int, ...], trace: list[Step] | None = None
+) -> tuple[BaseException | None, bool]:
     """Run exactly ``decisions``; the error and whether the run diverged from them."""
     chooser = ReplayChooser(list(decisions))
-    return run_schedule(program, chooser), chooser.diverged
+    return run_schedule(program, chooser, trace), chooser.diverged
 
 
 def shrink(program: Program, failure: Failure, *, budget: int = 2000) -> Failure:

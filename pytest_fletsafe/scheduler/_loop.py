@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import heapq
+import inspect
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-__all__ = ["Chooser", "ControlledLoop", "Deadlock", "UncontrolledError"]
+__all__ = ["Chooser", "ControlledLoop", "Deadlock", "Step", "UncontrolledError"]
 
 
 class Chooser(Protocol):
@@ -31,6 +32,29 @@ class Chooser(Protocol):
     def choose(self, count: int) -> int:
         """An index into ``count`` ready callbacks (``count >= 2``); 0 is FIFO order."""
         ...
+
+
+class Step(NamedTuple):
+    """One step of a traced run: what ran, from where, and what it was preferred over."""
+
+    actor: str
+    site: str
+    deviation: str | None
+    """The callback the default order would have run instead, when this step deviated."""
+
+
+def _actor(handle: Any) -> tuple[str, str]:
+    """A readable name for a ready handle, and where its task will resume (or start)."""
+    owner = getattr(handle._callback, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro: Any = owner.get_coro()
+        frame = getattr(coro, "cr_frame", None)
+        where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
+        if frame is not None and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            where = f"start of {frame.f_code.co_name}() at {where}"
+        return f"task {owner.get_name()!r}", where
+    callback = getattr(handle._callback, "__qualname__", repr(handle._callback))
+    return f"callback {callback}", ""
 
 
 class Deadlock(RuntimeError):
@@ -55,9 +79,10 @@ def _describe_wait(task: asyncio.Task[Any]) -> str:
 
 
 class ControlledLoop(asyncio.BaseEventLoop):
-    def __init__(self, chooser: Chooser) -> None:
+    def __init__(self, chooser: Chooser, *, trace: bool = False) -> None:
         super().__init__()
         self._chooser = chooser
+        self.trace: list[Step] | None = [] if trace else None
         self._clock = 0.0
         self.steps = 0
         self.choice_points = 0
@@ -92,6 +117,10 @@ class ControlledLoop(asyncio.BaseEventLoop):
             self.choice_points += 1
             index = self._chooser.choose(len(live))
         handle = live.pop(index)
+        if self.trace is not None:
+            actor, site = _actor(handle)
+            instead = _actor(live[0])[0] if index else None
+            self.trace.append(Step(actor, site, instead))
         ready.extend(live)
         self.steps += 1
         handle._run()

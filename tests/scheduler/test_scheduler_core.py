@@ -158,3 +158,12 @@ def test_real_io_raises_instead_of_flaking() -> None:
 def test_unknown_strategy_is_refused() -> None:
     with pytest.raises(ValueError, match="'dfs'"):
         explore(lost_update, strategy="dfs")
+
+
+def test_xdist_workers_explore_distinct_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_fletsafe.scheduler._pytest import worker_seed
+
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    assert worker_seed(7, 100) == 7
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")
+    assert worker_seed(7, 100) == 207  # gw2 explores seeds 207..306: no overlap with gw0/gw1

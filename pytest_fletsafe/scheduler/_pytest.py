@@ -1,0 +1,125 @@
+"""Running an ``@pytest.mark.interleavings`` test: explore, shrink, replay, report.
+
+The test body runs once per schedule on a fresh controlled loop, with the fixture values
+pytest prepared (fixtures run once per test, so state the body creates is per schedule;
+state held in fixtures is shared — see the how-to). The first failing schedule is shrunk to
+its fewest deviations, replayed with a trace, and reported as readable steps with a token
+that pins it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from .._options import REPLAY_PREFIX, InterleavingSettings
+from ._explore import Failure, explore, replay, shrink
+from ._loop import Step
+
+__all__ = ["InterleavingFailure", "run_marked_test", "worker_seed"]
+
+_MAX_STEPS_SHOWN = 80
+
+
+class InterleavingFailure(AssertionError):
+    """A schedule of the test's tasks fails: shrunk, readable, replayable."""
+
+
+class NondeterminismError(AssertionError):
+    """A schedule did not replay identically: something outside the scheduler's control
+    (a thread, real time, global state) decided the outcome."""
+
+
+def worker_seed(seed: int, examples: int) -> int:
+    """Distinct seeds per pytest-xdist worker, so a campaign splits instead of repeating."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return seed + index * examples
+
+
+def token(decisions: tuple[int, ...]) -> str:
+    return REPLAY_PREFIX + ".".join(map(str, decisions))
+
+
+def run_marked_test(
+    function: Callable[..., Coroutine[Any, Any, Any]],
+    funcargs: dict[str, Any],
+    settings: InterleavingSettings,
+) -> None:
+    program = functools.partial(function, **funcargs)
+    if settings.replay is not None:
+        _check_replay(program, settings.replay)
+        return
+    seed = worker_seed(settings.seed, settings.examples)
+    found = explore(
+        program,
+        schedules=settings.examples,
+        seed=seed,
+        strategy=settings.strategy,
+        depth=settings.depth,
+    )
+    if found is None:
+        return
+    shrunk = shrink(program, found)
+    trace: list[Step] = []
+    error, diverged = replay(program, shrunk.decisions, trace)
+    if error is None or diverged:
+        raise NondeterminismError(
+            f"schedule {token(shrunk.decisions)} failed once with {found.error!r} but does "
+            "not replay identically: the outcome depends on something the scheduler does not "
+            "control (threads, real time, I/O, state shared between schedules)"
+        ) from found.error
+    raise InterleavingFailure(_report(shrunk, found, settings, seed, trace)) from error
+
+
+def _check_replay(program: Callable[[], Any], decisions: tuple[int, ...]) -> None:
+    trace: list[Step] = []
+    error, diverged = replay(program, decisions, trace)
+    if diverged:
+        raise NondeterminismError(
+            f"replaying {token(decisions)} took another path than the recorded schedule: "
+            "the test or the code under test changed, or it is nondeterministic"
+        )
+    if error is not None:
+        failure = Failure(decisions, error, 0)
+        raise InterleavingFailure(_report(failure, failure, None, None, trace)) from error
+
+
+def _report(
+    shrunk: Failure,
+    found: Failure,
+    settings: InterleavingSettings | None,
+    seed: int | None,
+    trace: list[Step],
+) -> str:
+    if settings is None:
+        head = f"replayed schedule {token(shrunk.decisions)} fails"
+    else:
+        head = (
+            f"a schedule fails: found after {found.schedules} schedule(s) "
+            f"(strategy {settings.strategy!r}, seed {seed}), shrunk from {found.deviations} "
+            f"to {shrunk.deviations} deviation(s) from the default order"
+        )
+    lines = [head, "", "steps of the tasks (» marks a deviation):"]
+    # asyncio's own callbacks (gather, run_until_complete) are noise unless they deviated.
+    shown = [s for s in trace if s.actor.startswith("task ") or s.deviation]
+    for number, step in enumerate(shown[:_MAX_STEPS_SHOWN], start=1):
+        verb = "" if not step.site else (" " if step.site.startswith("start") else " at ")
+        where = f"{verb}{step.site}" if step.site else ""
+        action = "ran" if step.site.startswith("start") else "resumed"
+        if step.deviation:
+            lines.append(f" »{number:3}. {step.actor} {action}{where}, ahead of {step.deviation}")
+        else:
+            lines.append(f"  {number:3}. {step.actor} {action}{where}")
+    if len(shown) > _MAX_STEPS_SHOWN:
+        lines.append(f"  ... {len(shown) - _MAX_STEPS_SHOWN} more")
+    lines += [
+        "",
+        f"error: {shrunk.error!r}",
+        "",
+        "replay exactly with:",
+        f'    @pytest.mark.interleavings(replay="{token(shrunk.decisions)}")',
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,195 @@
+"""@pytest.mark.interleavings: explore, shrink, report, replay — through pytest itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+RACE = """
+import asyncio
+import pytest
+
+{mark}
+async def test_save_twice():
+    state = {{"count": 0}}
+
+    async def save(name):
+        value = state["count"]
+        await asyncio.sleep(0)  # the backend call
+        state["count"] = value + 1
+
+    first = asyncio.create_task(save("a"), name="save-1")
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    second = asyncio.create_task(save("b"), name="save-2")
+    await asyncio.gather(first, second)
+    assert state["count"] == 2
+"""
+
+FIXED = """
+import asyncio
+import pytest
+
+{mark}
+async def test_save_twice():
+    state = {{"count": 0}}
+    lock = asyncio.Lock()
+
+    async def save(name):
+        async with lock:  # the read-modify-write is one critical section
+            value = state["count"]
+            await asyncio.sleep(0)
+            state["count"] = value + 1
+
+    first = asyncio.create_task(save("a"), name="save-1")
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    second = asyncio.create_task(save("b"), name="save-2")
+    await asyncio.gather(first, second)
+    assert state["count"] == 2
+"""
+
+
+def _race(mark: str = "@pytest.mark.interleavings(max_examples=300)", fixed: bool = False) -> str:
+    return (FIXED if fixed else RACE).format(mark=mark)
+
+
+def test_a_race_is_found_shrunk_and_reported_with_a_replay_token(tester: pytest.Pytester) -> None:
+    tester.makepyfile(_race())
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*InterleavingFailure: a schedule fails: found after * schedule(s)*"
+            "shrunk from * to 2 deviation(s) from the default order",
+            "*steps of the tasks (» marks a deviation):",
+            "*»*task 'save-2' ran start of save() at *, ahead of task 'save-1'",
+            "*error: AssertionError*",
+            '*@pytest.mark.interleavings(replay="v1:*")',
+        ]
+    )
+
+
+def test_the_fixed_twin_passes_every_explored_schedule(tester: pytest.Pytester) -> None:
+    tester.makepyfile(_race(fixed=True))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_reported_token_replays_the_failure_every_time(tester: pytest.Pytester) -> None:
+    tester.makepyfile(_race())
+    output = tester.runpytest().stdout.str()
+    token = re.search(r'replay="(v1:[0-9.]*)"', output)
+    assert token is not None
+    tester.makepyfile(_race(mark=f'@pytest.mark.interleavings(replay="{token.group(1)}")'))
+    for _ in range(10):
+        result = tester.runpytest()
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines([f"*replayed schedule {token.group(1)} fails*"])
+
+
+def test_the_default_order_alone_passes(tester: pytest.Pytester) -> None:
+    tester.makepyfile(_race(mark='@pytest.mark.interleavings(replay="v1:")'))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_deadlock_is_reported_with_what_each_task_waits_on(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        @pytest.mark.interleavings(max_examples=50)
+        async def test_philosophers():
+            left, right = asyncio.Lock(), asyncio.Lock()
+
+            async def eat(first, second):
+                async with first:
+                    await asyncio.sleep(0)
+                    async with second:
+                        pass
+
+            await asyncio.gather(eat(left, right), eat(right, left))
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Deadlock*nothing can run*", "*waiting on*test_*.py:*"])
+
+
+def test_outcome_depending_on_state_outside_the_schedule_is_nondeterminism(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        runs = [0]
+
+        @pytest.mark.interleavings(max_examples=20)
+        async def test_flaky():
+            runs[0] += 1
+            await asyncio.sleep(0)
+            assert runs[0] != 3  # fails on the third schedule only, whatever the schedule
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*NondeterminismError*does not replay identically*"])
+
+
+def test_it_runs_in_strict_mode_without_the_asyncio_marker(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    pytester.makepyfile(_race())
+    pytester.runpytest().assert_outcomes(failed=1)
+
+
+def test_the_command_line_budget_wins_over_the_marker(tester: pytest.Pytester) -> None:
+    tester.makepyfile(_race(mark="@pytest.mark.interleavings(max_examples=500)"))
+    # Exploration is seeded: one schedule with seed 0 is the default order, which passes.
+    tester.runpytest("--interleavings-examples=1").assert_outcomes(passed=1)
+    tester.runpytest("--interleavings-examples=300").assert_outcomes(failed=1)
+
+
+@pytest.mark.parametrize(
+    ("mark", "message"),
+    [
+        (
+            "interleavings(strategy='dfs')",
+            "*strategy='dfs' is invalid: expected 'random' or 'pct'*",
+        ),
+        ("interleavings(max_examples=0)", "*max_examples=0 is invalid: expected a whole number*"),
+        (
+            "interleavings(replay='0.1')",
+            "*replay='0.1' is invalid: expected a token like 'v1:0.2.1'*",
+        ),
+        ("interleavings(examples=5)", "*unknown argument(s) examples*"),
+    ],
+)
+def test_bad_marker_arguments_are_a_usage_error(
+    tester: pytest.Pytester, mark: str, message: str
+) -> None:
+    tester.makepyfile(f"import pytest\n\n@pytest.mark.{mark}\nasync def test_x():\n    pass\n")
+    result = tester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: fletsafe: @pytest.mark.interleavings on *{message}"])
+
+
+def test_a_sync_test_is_a_usage_error(tester: pytest.Pytester) -> None:
+    tester.makepyfile("import pytest\n\n@pytest.mark.interleavings\ndef test_x():\n    pass\n")
+    result = tester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*the test must be an 'async def' function*"])
+
+
+def test_a_bad_command_line_budget_is_rejected(tester: pytest.Pytester) -> None:
+    tester.makepyfile("def test_x():\n    pass\n")
+    result = tester.runpytest("--interleavings-examples=0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--interleavings-examples*'0' must be at least 1*"])
