@@ -11,6 +11,7 @@ and noisy).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import subprocess
@@ -67,6 +68,7 @@ def _instructions(root: Path, args: list[str]) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     match = re.search(r"Collected : (\d+)", result.stderr)
     if match is None:
