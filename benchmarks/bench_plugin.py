@@ -11,7 +11,6 @@ and noisy).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import resource
 import subprocess
