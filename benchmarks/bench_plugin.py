@@ -49,6 +49,7 @@ def _run(root: Path, args: list[str]) -> float:
 def _instructions(root: Path, args: list[str]) -> float:
     """Instructions executed by one pytest run under callgrind: the same count every time,
     whatever else the machine is doing (slow: ~50x)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # dict/set layouts vary the count otherwise
     result = subprocess.run(
         [
             "valgrind",
