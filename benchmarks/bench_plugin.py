@@ -11,6 +11,7 @@ and noisy).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import subprocess
