@@ -211,12 +211,13 @@ SEED_OPTION = "--interleavings-seed"
 SEED_DEST = "fletsafe_interleavings_seed"
 INI_EXAMPLES = "interleavings_examples"
 DEFAULT_EXAMPLES = 200
-_STRATEGIES = ("random", "pct")
+_STRATEGIES = ("both", "random", "pct")
 _INTERLEAVINGS_KWARGS = frozenset({"max_examples", "strategy", "depth", "seed", "replay"})
 REPLAY_PREFIX = "v1:"
 
 INTERLEAVINGS_HELP = (
-    "interleavings(max_examples=200, strategy='random'|'pct', depth=3, seed=0, replay=None): "
+    "interleavings(max_examples=200, strategy='both'|'random'|'pct', depth=3, seed=0, "
+    "replay=None): "
     "run this async test under a controlled event loop once per explored schedule; a failure "
     "is shrunk to its fewest deviations and reported with a replay token."
 )
@@ -318,9 +319,9 @@ def interleavings_for(item: pytest.Item) -> InterleavingSettings | None:
     config = item.config
     cli_examples = config.getoption(EXAMPLES_DEST)
     ini_examples = _positive_int("ini", INI_EXAMPLES, config.getini(INI_EXAMPLES))
-    strategy = kwargs.get("strategy", "random")
+    strategy = kwargs.get("strategy", "both")
     if strategy not in _STRATEGIES:
-        raise _usage(where, "strategy", strategy, " or ".join(repr(s) for s in _STRATEGIES))
+        raise _usage(where, "strategy", strategy, "one of " + ", ".join(map(repr, _STRATEGIES)))
     seed = kwargs.get("seed", config.getoption(SEED_DEST) or 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _usage(where, "seed", seed, "a whole number")

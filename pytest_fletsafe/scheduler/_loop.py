@@ -99,15 +99,17 @@ class ControlledLoop(asyncio.BaseEventLoop):
         stopping: bool = self._stopping  # type: ignore[attr-defined]
         while scheduled and scheduled[0]._cancelled:
             heapq.heappop(scheduled)._scheduled = False
-        if not ready and scheduled and not stopping:
+        # Cancelled handles must not count as "something can run": one callback may cancel
+        # another that was due at the same instant (a dispose cancelling a debounce).
+        live = [h for h in ready if not h._cancelled]
+        ready.clear()
+        if not live and scheduled and not stopping:
             self._clock = max(self._clock, scheduled[0]._when)  # jump: nothing else can run
         while scheduled and scheduled[0]._when <= self._clock:
             handle = heapq.heappop(scheduled)
             handle._scheduled = False
             if not handle._cancelled:
-                ready.append(handle)
-        live = [h for h in ready if not h._cancelled]
-        ready.clear()
+                live.append(handle)
         if not live:
             if not stopping:
                 self._deadlock()

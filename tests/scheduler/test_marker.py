@@ -162,7 +162,7 @@ def test_the_command_line_budget_wins_over_the_marker(tester: pytest.Pytester) -
     [
         (
             "interleavings(strategy='dfs')",
-            "*strategy='dfs' is invalid: expected 'random' or 'pct'*",
+            "*strategy='dfs' is invalid: expected one of 'both', 'random', 'pct'",
         ),
         ("interleavings(max_examples=0)", "*max_examples=0 is invalid: expected a whole number*"),
         (

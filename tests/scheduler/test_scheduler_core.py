@@ -167,3 +167,16 @@ def test_xdist_workers_explore_distinct_seeds(monkeypatch: pytest.MonkeyPatch) -
     assert worker_seed(7, 100) == 7
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")
     assert worker_seed(7, 100) == 207  # gw2 explores seeds 207..306: no overlap with gw0/gw1
+
+
+def test_a_handle_cancelled_at_the_same_instant_is_no_false_deadlock() -> None:
+    async def program() -> None:
+        loop = asyncio.get_running_loop()
+        autosave = loop.call_later(0.5, lambda: None)
+        loop.call_later(0.5, autosave.cancel)  # a dispose due at the same instant
+        await asyncio.sleep(1)
+
+    for decisions in [(), (1,)]:
+        error, diverged = replay(program, decisions)
+        assert error is None
+        assert not diverged
