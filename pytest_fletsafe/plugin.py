@@ -94,7 +94,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     settings, function = marked
     funcargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    run_marked_test(function, funcargs, settings)
+    leaks = pyfuncitem.stash.get(fixtures.SETTINGS, None)
+    check = leaks is not None and leaks.enabled and "tasks" in leaks.detectors
+    run_marked_test(function, funcargs, settings, leaks.grace if leaks and check else None)
     return True  # ran here, under the controlled loop; not by pytest-asyncio
 
 

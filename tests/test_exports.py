@@ -29,7 +29,7 @@ def test_loading_the_plugin_imports_neither_flet_nor_the_runtime() -> None:
     # Runs that use nothing of fletsafe's should not pay ~100 ms of imports for it.
     code = (
         "import sys, pytest_fletsafe.plugin; "
-        "print(sorted({'flet', 'fletsafe', 'msgpack'} & set(sys.modules)))"
+        "print(sorted({'flet', 'fletsafe', 'msgpack', 'hypothesis'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -40,4 +40,10 @@ def test_the_plugin_exports_its_client_types_lazily() -> None:
 
     assert pytest_fletsafe.FletClient.__name__ == "FletClient"
     assert issubclass(pytest_fletsafe.HandlerError, AssertionError)
-    assert set(pytest_fletsafe.__all__) == {"FletClient", "HandlerError", "SentMessage"}
+    assert set(pytest_fletsafe.__all__) == {
+        "FletClient",
+        "HandlerError",
+        "SentMessage",
+        "schedules",
+    }
+    assert callable(pytest_fletsafe.schedules)

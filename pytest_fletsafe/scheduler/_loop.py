@@ -69,7 +69,7 @@ class UncontrolledError(RuntimeError):
     """
 
 
-def _describe_wait(task: asyncio.Task[Any]) -> str:
+def describe_wait(task: asyncio.Task[Any]) -> str:
     waiter = getattr(task, "_fut_waiter", None)
     coro = task.get_coro()
     frame = getattr(coro, "cr_frame", None)
@@ -129,7 +129,7 @@ class ControlledLoop(asyncio.BaseEventLoop):
 
     def _deadlock(self) -> None:
         waiting = [t for t in asyncio.all_tasks(self) if not t.done()]
-        details = "\n  ".join(_describe_wait(t) for t in waiting) or "(no tasks)"
+        details = "\n  ".join(describe_wait(t) for t in waiting) or "(no tasks)"
         raise Deadlock(f"deadlock: nothing can run and no timer is pending\n  {details}")
 
     def _write_to_self(self) -> None:

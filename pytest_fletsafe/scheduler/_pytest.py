@@ -9,6 +9,7 @@ that pins it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine
@@ -16,7 +17,7 @@ from typing import Any
 
 from .._options import REPLAY_PREFIX, InterleavingSettings
 from ._explore import Failure, explore, replay, shrink
-from ._loop import Step
+from ._loop import Step, describe_wait
 
 __all__ = ["InterleavingFailure", "run_marked_test", "worker_seed"]
 
@@ -25,6 +26,32 @@ _MAX_STEPS_SHOWN = 80
 
 class InterleavingFailure(AssertionError):
     """A schedule of the test's tasks fails: shrunk, readable, replayable."""
+
+
+class LeftoverTasks(AssertionError):
+    """Tasks the test body started were still pending when it finished (a leak, per schedule)."""
+
+
+def checking_leftovers(
+    program: Callable[[], Coroutine[Any, Any, Any]], grace: float
+) -> Callable[[], Coroutine[Any, Any, Any]]:
+    """``program``, then a leak check: tasks it left pending after ``grace`` (virtual) seconds
+    fail the schedule — leak checks apply at the end of every explored schedule."""
+
+    async def checked() -> None:
+        await program()
+        current = asyncio.current_task()
+        left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if left:
+            await asyncio.wait(left, timeout=grace)  # virtual time: costs nothing
+            left = [t for t in left if not t.done()]
+        if left:
+            raise LeftoverTasks(
+                "tasks still pending when the test body finished:\n  "
+                + "\n  ".join(describe_wait(t) for t in left)
+            )
+
+    return checked
 
 
 class NondeterminismError(AssertionError):
@@ -47,8 +74,12 @@ def run_marked_test(
     function: Callable[..., Coroutine[Any, Any, Any]],
     funcargs: dict[str, Any],
     settings: InterleavingSettings,
+    leftovers_grace: float | None = None,
 ) -> None:
-    program = functools.partial(function, **funcargs)
+    """Explore ``function``'s schedules; with ``leftovers_grace``, leftover tasks fail too."""
+    program: Callable[[], Coroutine[Any, Any, Any]] = functools.partial(function, **funcargs)
+    if leftovers_grace is not None:
+        program = checking_leftovers(program, leftovers_grace)
     if settings.replay is not None:
         _check_replay(program, settings.replay)
         return

@@ -193,3 +193,38 @@ def test_a_bad_command_line_budget_is_rejected(tester: pytest.Pytester) -> None:
     result = tester.runpytest("--interleavings-examples=0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--interleavings-examples*'0' must be at least 1*"])
+
+
+def test_leak_checks_apply_at_the_end_of_every_schedule(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        async def poll_forever():
+            while True:
+                await asyncio.sleep(30)
+
+        @pytest.mark.interleavings(max_examples=5)
+        async def test_leaves_a_poller():
+            asyncio.create_task(poll_forever(), name="poller")
+            await asyncio.sleep(0)
+
+        @pytest.mark.interleavings(max_examples=5)
+        async def test_stops_its_poller():
+            task = asyncio.create_task(poll_forever(), name="poller")
+            await asyncio.sleep(0)
+            task.cancel()
+
+        @pytest.mark.interleavings(max_examples=5)
+        @pytest.mark.leakcheck(enabled=False)
+        async def test_opted_out():
+            asyncio.create_task(poll_forever(), name="poller")
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*LeftoverTasks: tasks still pending when the test body finished:*"]
+    )
+    result.stdout.fnmatch_lines(["*task 'poller' waiting on*test_*.py:*"])
