@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
-from ._loop import ControlledLoop, Step
+from ._loop import ControlledLoop, Step, describe_wait
 
-__all__ = ["STRATEGIES", "Failure", "explore", "replay", "run_schedule", "shrink"]
+__all__ = ["STRATEGIES", "Failure", "LeftoverTasks", "explore", "replay", "run_schedule", "shrink"]
 
 STRATEGIES = ("both", "random", "pct")
 
@@ -42,16 +42,28 @@ class Failure:
         return sum(1 for d in self.decisions if d)
 
 
+class LeftoverTasks(AssertionError):
+    """Tasks the program started were still pending when it finished (a leak, per schedule)."""
+
+
 def run_schedule(
-    program: Program, chooser: RecordingChooser, trace: list[Step] | None = None
+    program: Program,
+    chooser: RecordingChooser,
+    trace: list[Step] | None = None,
+    leftovers_grace: float | None = None,
 ) -> BaseException | None:
     """Run ``program`` once under ``chooser`` on a fresh loop; its exception, if any.
 
-    With ``trace`` (a list), the steps of the run are appended to it.
+    With ``trace`` (a list), the steps of the run are appended to it. With
+    ``leftovers_grace``, tasks still pending that many (virtual) seconds after the program
+    finished fail the run: leak checks apply at the end of every schedule.
     """
     loop = ControlledLoop(chooser, trace=trace is not None)
     try:
-        loop.run_until_complete(loop.create_task(program(), name="test body"))
+        body = loop.create_task(program(), name="test body")
+        loop.run_until_complete(body)
+        if leftovers_grace is not None:
+            _check_leftovers(loop, leftovers_grace)
     except Exception as exc:
         return exc
     finally:
@@ -59,6 +71,18 @@ def run_schedule(
             trace.extend(loop.trace)
         _close(loop)
     return None
+
+
+def _check_leftovers(loop: ControlledLoop, grace: float) -> None:
+    left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    if left:
+        loop.run_until_complete(asyncio.wait(left, timeout=grace))  # virtual: free
+        left = [t for t in left if not t.done()]
+    if left:
+        raise LeftoverTasks(
+            "tasks still pending when the test body finished:\n  "
+            + "\n  ".join(describe_wait(t) for t in left)
+        )
 
 
 def _close(loop: ControlledLoop) -> None:
@@ -85,6 +109,7 @@ def explore(
     seed: int = 0,
     strategy: str = "both",
     depth: int = 3,
+    leftovers_grace: float | None = None,
 ) -> Failure | None:
     """Run up to ``schedules`` schedules; the first failure (unshrunk), or None.
 
@@ -98,21 +123,30 @@ def explore(
         chooser: RecordingChooser = (
             PCTChooser(seed + index, depth) if use_pct else RandomChooser(seed + index)
         )
-        error = run_schedule(program, chooser)
+        error = run_schedule(program, chooser, leftovers_grace=leftovers_grace)
         if error is not None:
             return Failure(_trim(chooser.decisions), error, index + 1)
     return None
 
 
 def replay(
-    program: Program, decisions: tuple[int, ...], trace: list[Step] | None = None
+    program: Program,
+    decisions: tuple[int, ...],
+    trace: list[Step] | None = None,
+    leftovers_grace: float | None = None,
 ) -> tuple[BaseException | None, bool]:
     """Run exactly ``decisions``; the error and whether the run diverged from them."""
     chooser = ReplayChooser(list(decisions))
-    return run_schedule(program, chooser, trace), chooser.diverged
+    return run_schedule(program, chooser, trace, leftovers_grace), chooser.diverged
 
 
-def shrink(program: Program, failure: Failure, *, budget: int = 2000) -> Failure:
+def shrink(
+    program: Program,
+    failure: Failure,
+    *,
+    budget: int = 2000,
+    leftovers_grace: float | None = None,
+) -> Failure:
     """Fewest deviations (then smallest ones) that still fail the same way."""
     kind = type(failure.error)
     best = list(failure.decisions)
@@ -122,7 +156,7 @@ def shrink(program: Program, failure: Failure, *, budget: int = 2000) -> Failure
     def fails(candidate: list[int]) -> BaseException | None:
         nonlocal tries
         tries += 1
-        error, diverged = replay(program, tuple(candidate))
+        error, diverged = replay(program, tuple(candidate), leftovers_grace=leftovers_grace)
         return error if isinstance(error, kind) and not diverged else None
 
     improved = True

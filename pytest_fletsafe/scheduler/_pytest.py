@@ -9,7 +9,6 @@ that pins it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine
@@ -17,7 +16,7 @@ from typing import Any
 
 from .._options import REPLAY_PREFIX, InterleavingSettings
 from ._explore import Failure, explore, replay, shrink
-from ._loop import Step, describe_wait
+from ._loop import Step
 
 __all__ = ["InterleavingFailure", "run_marked_test", "worker_seed"]
 
@@ -26,32 +25,6 @@ _MAX_STEPS_SHOWN = 80
 
 class InterleavingFailure(AssertionError):
     """A schedule of the test's tasks fails: shrunk, readable, replayable."""
-
-
-class LeftoverTasks(AssertionError):
-    """Tasks the test body started were still pending when it finished (a leak, per schedule)."""
-
-
-def checking_leftovers(
-    program: Callable[[], Coroutine[Any, Any, Any]], grace: float
-) -> Callable[[], Coroutine[Any, Any, Any]]:
-    """``program``, then a leak check: tasks it left pending after ``grace`` (virtual) seconds
-    fail the schedule — leak checks apply at the end of every explored schedule."""
-
-    async def checked() -> None:
-        await program()
-        current = asyncio.current_task()
-        left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-        if left:
-            await asyncio.wait(left, timeout=grace)  # virtual time: costs nothing
-            left = [t for t in left if not t.done()]
-        if left:
-            raise LeftoverTasks(
-                "tasks still pending when the test body finished:\n  "
-                + "\n  ".join(describe_wait(t) for t in left)
-            )
-
-    return checked
 
 
 class NondeterminismError(AssertionError):
@@ -77,11 +50,10 @@ def run_marked_test(
     leftovers_grace: float | None = None,
 ) -> None:
     """Explore ``function``'s schedules; with ``leftovers_grace``, leftover tasks fail too."""
-    program: Callable[[], Coroutine[Any, Any, Any]] = functools.partial(function, **funcargs)
-    if leftovers_grace is not None:
-        program = checking_leftovers(program, leftovers_grace)
+    program = functools.partial(function, **funcargs)
+    grace = leftovers_grace
     if settings.replay is not None:
-        _check_replay(program, settings.replay)
+        _check_replay(program, settings.replay, grace)
         return
     seed = worker_seed(settings.seed, settings.examples)
     found = explore(
@@ -90,12 +62,13 @@ def run_marked_test(
         seed=seed,
         strategy=settings.strategy,
         depth=settings.depth,
+        leftovers_grace=grace,
     )
     if found is None:
         return
-    shrunk = shrink(program, found)
+    shrunk = shrink(program, found, leftovers_grace=grace)
     trace: list[Step] = []
-    error, diverged = replay(program, shrunk.decisions, trace)
+    error, diverged = replay(program, shrunk.decisions, trace, grace)
     if error is None or diverged:
         raise NondeterminismError(
             f"schedule {token(shrunk.decisions)} failed once with {found.error!r} but does "
@@ -105,9 +78,11 @@ def run_marked_test(
     raise InterleavingFailure(_report(shrunk, found, settings, seed, trace)) from error
 
 
-def _check_replay(program: Callable[[], Any], decisions: tuple[int, ...]) -> None:
+def _check_replay(
+    program: Callable[[], Any], decisions: tuple[int, ...], grace: float | None
+) -> None:
     trace: list[Step] = []
-    error, diverged = replay(program, decisions, trace)
+    error, diverged = replay(program, decisions, trace, grace)
     if diverged:
         raise NondeterminismError(
             f"replaying {token(decisions)} took another path than the recorded schedule: "

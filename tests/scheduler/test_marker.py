@@ -69,6 +69,8 @@ def test_a_race_is_found_shrunk_and_reported_with_a_replay_token(tester: pytest.
             '*@pytest.mark.interleavings(replay="v1:*")',
         ]
     )
+    steps = result.stdout.str().split("steps of the tasks")[1].split("error:")[0]
+    assert "pytest_fletsafe" not in steps  # every step points into the test, not at us
 
 
 def test_the_fixed_twin_passes_every_explored_schedule(tester: pytest.Pytester) -> None:
