@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,7 @@ class FletClient:
         self.messages: list[SentMessage] = []
         self.crashes: list[str] = []
         self._answers: dict[str, Any] = dict(_DEFAULT_ANSWERS)
-        self._dispatching = 0
+        self._serial = itertools.count(1)  # names the client's tasks: "click Button #2"
         self._closed = False
         self.connection = _InProcessConnection(self, loop)
         self.session = Session(self.connection)
@@ -172,9 +173,9 @@ class FletClient:
 
     # -- what the client does --------------------------------------------------------------
 
-    def _run(self, coro: Any) -> Any:
+    def _run(self, coro: Any, name: str) -> Any:
         if asyncio._get_running_loop() is self.loop:
-            return asyncio.ensure_future(coro)  # awaited by the caller
+            return self.loop.create_task(coro, name=name)  # awaited by the caller
         return self.loop.run_until_complete(coro)
 
     async def _dispatch(self, control: BaseControl, event_name: str, data: Any) -> None:
@@ -197,7 +198,8 @@ class FletClient:
             HandlerError: the handler raised; its traceback is in the message.
         """
         name = event_name.removeprefix("on_")
-        return self._run(self._dispatch(control, name, data))
+        label = f"{name} {type(control).__name__} #{next(self._serial)}"
+        return self._run(self._dispatch(control, name, data), label)
 
     def fill(self, control: BaseControl, value: str) -> Any:
         """Type ``value`` into a field: sets ``value`` and fires ``on_change``, as Flutter does."""
@@ -228,7 +230,7 @@ class FletClient:
 
     def close(self) -> Any:
         """End the session as a closed window does: ``on_disconnect`` then ``on_close`` fire."""
-        return self._run(self._close())
+        return self._run(self._close(), "close")
 
     @property
     def closed(self) -> bool:

@@ -83,6 +83,7 @@ def _prepare_interleavings(item: pytest.Item) -> None:
         )
     # Kept now: pytest-asyncio replaces item.obj with a sync wrapper at run time.
     item.stash[_INTERLEAVE] = (settings, function)
+    _skip_infrastructure_frames()  # readable steps point into the user's code
 
 
 @pytest.hookimpl(tryfirst=True)

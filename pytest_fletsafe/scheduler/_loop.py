@@ -23,6 +23,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
+from fletsafe._sites import is_infrastructure
+
 __all__ = ["Chooser", "ControlledLoop", "Deadlock", "Step", "UncontrolledError"]
 
 
@@ -43,12 +45,28 @@ class Step(NamedTuple):
     """The callback the default order would have run instead, when this step deviated."""
 
 
+def _resume_frame(coro: Any) -> Any:
+    """The innermost frame of the suspended coroutine chain that is in the user's code.
+
+    Following ``cr_await`` down from the task's coroutine, so a task resuming inside the
+    user's handler, called through Flet's dispatch or our wrappers, points at the handler.
+    """
+    frames = []
+    while coro is not None and getattr(coro, "cr_frame", None) is not None:
+        frames.append(coro.cr_frame)
+        coro = getattr(coro, "cr_await", None)
+    for frame in reversed(frames):
+        if not is_infrastructure(frame.f_code.co_filename):
+            return frame
+    return frames[0] if frames else None
+
+
 def _actor(handle: Any) -> tuple[str, str]:
     """A readable name for a ready handle, and where its task will resume (or start)."""
     owner = getattr(handle._callback, "__self__", None)
     if isinstance(owner, asyncio.Task):
         coro: Any = owner.get_coro()
-        frame = getattr(coro, "cr_frame", None)
+        frame = _resume_frame(coro)
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else ""
         if frame is not None and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
             where = f"start of {frame.f_code.co_name}() at {where}"

@@ -9,6 +9,7 @@ that pins it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine
@@ -43,6 +44,55 @@ def token(decisions: tuple[int, ...]) -> str:
     return REPLAY_PREFIX + ".".join(map(str, decisions))
 
 
+#: Fixtures rebuilt for every schedule, on that schedule's controlled loop.
+PER_SCHEDULE = frozenset(
+    {"flet_page", "flet_client", "task_manager", "memory_manager", "atomic_state", "lifetime"}
+)
+
+
+def _per_schedule(
+    function: Callable[..., Coroutine[Any, Any, Any]], funcargs: dict[str, Any]
+) -> Callable[[], Coroutine[Any, Any, Any]]:
+    """The test body with fresh fletsafe fixtures per schedule.
+
+    A page, a task manager or a state shared by schedules would carry one schedule's leftovers
+    into the next (and be bound to another loop), so each schedule gets its own, built on the
+    running controlled loop. Flet's ``run_task``, ``run_thread`` and pubsub then go through
+    that loop and are controlled too.
+    """
+    ours = PER_SCHEDULE.intersection(funcargs)
+    if not ours:
+        return functools.partial(function, **funcargs)
+
+    async def body() -> None:
+        import fletsafe
+
+        loop = asyncio.get_running_loop()
+        args = dict(funcargs)
+        client = None
+        if {"flet_page", "flet_client"} & ours:
+            from .._client import FletClient
+
+            client = FletClient(loop)
+            args.update(flet_page=client.page, flet_client=client)
+        fresh: dict[str, Callable[[], Any]] = {
+            "task_manager": lambda: fletsafe.TaskManager(loop, name="task_manager"),
+            "memory_manager": lambda: fletsafe.MemoryManager(name="memory_manager"),
+            "atomic_state": lambda: fletsafe.AtomicState(name="atomic_state"),
+            "lifetime": lambda: fletsafe.Lifetime("lifetime", loop=loop),
+        }
+        for name in ours - {"flet_page", "flet_client"}:
+            args[name] = fresh[name]()
+        try:
+            await function(**{k: v for k, v in args.items() if k in funcargs})
+        finally:
+            if client is not None:
+                await client._close()
+                client.shutdown()
+
+    return body
+
+
 def run_marked_test(
     function: Callable[..., Coroutine[Any, Any, Any]],
     funcargs: dict[str, Any],
@@ -50,7 +100,7 @@ def run_marked_test(
     leftovers_grace: float | None = None,
 ) -> None:
     """Explore ``function``'s schedules; with ``leftovers_grace``, leftover tasks fail too."""
-    program = functools.partial(function, **funcargs)
+    program = _per_schedule(function, funcargs)
     grace = leftovers_grace
     if settings.replay is not None:
         _check_replay(program, settings.replay, grace)

@@ -21,7 +21,7 @@ import threading
 from types import FrameType
 from typing import NamedTuple
 
-__all__ = ["Site", "caller_site", "caller_site_from", "skip_directory"]
+__all__ = ["Site", "caller_site", "caller_site_from", "is_infrastructure", "skip_directory"]
 
 
 class Site(NamedTuple):
@@ -56,6 +56,11 @@ def skip_directory(path: str) -> None:
     prefix = _directory_of(os.path.join(path, "x"))
     if prefix not in _skipped:
         _skipped = (*_skipped, prefix)
+
+
+def is_infrastructure(filename: str) -> bool:
+    """True for files under a skipped directory (ours, asyncio's, the plugin's, Flet's)."""
+    return filename.startswith(_skipped)
 
 
 def caller_site(depth: int = 2) -> Site:

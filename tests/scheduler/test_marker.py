@@ -230,3 +230,43 @@ def test_leak_checks_apply_at_the_end_of_every_schedule(tester: pytest.Pytester)
         ["*LeftoverTasks: tasks still pending when the test body finished:*"]
     )
     result.stdout.fnmatch_lines(["*task 'poller' waiting on*test_*.py:*"])
+
+
+def test_a_race_between_two_clicks_on_a_real_flet_page(tester: pytest.Pytester) -> None:
+    written = tester.makepyfile(
+        """
+        import asyncio
+        import flet as ft
+        import pytest
+
+        @pytest.mark.interleavings(max_examples=300)
+        async def test_two_quick_clicks(flet_page, flet_client):
+            saved = ft.Text("0")
+
+            async def on_save(e):
+                value = int(saved.value)
+                await asyncio.sleep(0)  # the backend call
+                saved.value = str(value + 1)
+
+            button = ft.Button("Save", on_click=on_save)
+            flet_page.add(saved, button)
+            first = flet_client.click(button)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            second = flet_client.click(button)
+            await asyncio.gather(first, second)
+            assert saved.value == "2"
+        """
+    )
+    lines = written.read_text().splitlines()
+    backend_call = next(n for n, text in enumerate(lines, 1) if "the backend call" in text)
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    # A fresh page per schedule; the steps point into the handler, not into Flet or us.
+    result.stdout.fnmatch_lines(
+        [
+            "*InterleavingFailure: a schedule fails*",
+            f"*task 'click Button #1' resumed at *test_a_race_between*.py:{backend_call}",
+            f"*task 'click Button #2' resumed at *test_a_race_between*.py:{backend_call}",
+        ]
+    )
