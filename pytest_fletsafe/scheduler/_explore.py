@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Callable, Coroutine
+import threading
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
-from ._loop import ControlledLoop, Step, describe_wait
+from ._loop import ControlledLoop, Step, UncontrolledError, describe_wait
 
 __all__ = ["STRATEGIES", "Failure", "LeftoverTasks", "explore", "replay", "run_schedule", "shrink"]
 
@@ -60,10 +61,11 @@ def run_schedule(
     """
     loop = ControlledLoop(chooser, trace=trace is not None)
     try:
-        body = loop.create_task(program(), name="test body")
-        loop.run_until_complete(body)
-        if leftovers_grace is not None:
-            _check_leftovers(loop, leftovers_grace)
+        with _no_threads_from(threading.get_ident()):
+            body = loop.create_task(program(), name="test body")
+            loop.run_until_complete(body)
+            if leftovers_grace is not None:
+                _check_leftovers(loop, leftovers_grace)
     except Exception as exc:
         return exc
     finally:
@@ -71,6 +73,31 @@ def run_schedule(
             trace.extend(loop.trace)
         _close(loop)
     return None
+
+
+@contextlib.contextmanager
+def _no_threads_from(loop_thread: int) -> Iterator[None]:
+    """A thread started by the code under test would run outside the schedule: refuse it.
+
+    Only on the loop's own thread, so threads other tools start meanwhile (pytest-timeout,
+    xdist) are unaffected.
+    """
+    original = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if threading.get_ident() == loop_thread:
+            raise UncontrolledError(
+                f"thread {thread.name!r} started under the interleaving scheduler: it would "
+                "run outside the explored schedule; use run_in_executor/asyncio.to_thread "
+                "(run at a controlled point) or a fake"
+            )
+        original(thread)
+
+    threading.Thread.start = start  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        threading.Thread.start = original  # type: ignore[method-assign]
 
 
 def _check_leftovers(loop: ControlledLoop, grace: float) -> None:

@@ -180,3 +180,18 @@ def test_a_handle_cancelled_at_the_same_instant_is_no_false_deadlock() -> None:
         error, diverged = replay(program, decisions)
         assert error is None
         assert not diverged
+
+
+def test_a_real_thread_raises_instead_of_escaping_the_schedule() -> None:
+    import threading
+
+    async def program() -> None:
+        threading.Thread(target=print, name="poller").start()
+
+    error = run_schedule(program, RecordingChooser())
+    assert isinstance(error, UncontrolledError)
+    assert "'poller'" in str(error)
+    # Restored afterwards: threads start normally again.
+    thread = threading.Thread(target=lambda: None)
+    thread.start()
+    thread.join()
