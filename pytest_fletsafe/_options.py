@@ -212,12 +212,12 @@ SEED_DEST = "fletsafe_interleavings_seed"
 INI_EXAMPLES = "interleavings_examples"
 DEFAULT_EXAMPLES = 200
 _STRATEGIES = ("both", "random", "pct")
-_INTERLEAVINGS_KWARGS = frozenset({"max_examples", "strategy", "depth", "seed", "replay"})
+_INTERLEAVINGS_KWARGS = frozenset({"max_examples", "strategy", "depth", "seed", "replay", "jitter"})
 REPLAY_PREFIX = "v1:"
 
 INTERLEAVINGS_HELP = (
     "interleavings(max_examples=200, strategy='both'|'random'|'pct', depth=3, seed=0, "
-    "replay=None): "
+    "jitter=0, replay=None): "
     "run this async test under a controlled event loop once per explored schedule; a failure "
     "is shrunk to its fewest deviations and reported with a replay token."
 )
@@ -232,6 +232,8 @@ class InterleavingSettings:
     depth: int
     seed: int
     replay: tuple[int, ...] | None
+    jitter: float = 0.0
+    """Timers may fire up to this many (virtual) seconds late; 0 = exactly on time."""
 
 
 def add_interleaving_options(parser: pytest.Parser) -> None:
@@ -336,4 +338,5 @@ def interleavings_for(item: pytest.Item) -> InterleavingSettings | None:
         depth=_positive_int(where, "depth", kwargs.get("depth", 3)),
         seed=seed,
         replay=parse_replay(where, kwargs["replay"]) if kwargs.get("replay") is not None else None,
+        jitter=_parse_seconds(where, "jitter", kwargs.get("jitter", 0), allow_zero=True),
     )

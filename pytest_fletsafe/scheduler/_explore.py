@@ -22,7 +22,16 @@ from typing import Any
 from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
 from ._loop import ControlledLoop, Step, UncontrolledError, describe_wait
 
-__all__ = ["STRATEGIES", "Failure", "LeftoverTasks", "explore", "replay", "run_schedule", "shrink"]
+__all__ = [
+    "STRATEGIES",
+    "Failure",
+    "LeftoverTasks",
+    "RunOptions",
+    "explore",
+    "replay",
+    "run_schedule",
+    "shrink",
+]
 
 STRATEGIES = ("both", "random", "pct")
 
@@ -43,6 +52,19 @@ class Failure:
         return sum(1 for d in self.decisions if d)
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How each schedule runs, beyond its decisions."""
+
+    leftovers_grace: float | None = None
+    """Tasks still pending this long (virtual seconds) after the program fail the run."""
+    jitter: float = 0.0
+    """Timers may fire up to this many (virtual) seconds late, as a decision."""
+
+
+DEFAULT_OPTIONS = RunOptions()
+
+
 class LeftoverTasks(AssertionError):
     """Tasks the program started were still pending when it finished (a leak, per schedule)."""
 
@@ -51,21 +73,23 @@ def run_schedule(
     program: Program,
     chooser: RecordingChooser,
     trace: list[Step] | None = None,
-    leftovers_grace: float | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> BaseException | None:
     """Run ``program`` once under ``chooser`` on a fresh loop; its exception, if any.
 
     With ``trace`` (a list), the steps of the run are appended to it. With
-    ``leftovers_grace``, tasks still pending that many (virtual) seconds after the program
-    finished fail the run: leak checks apply at the end of every schedule.
+    ``options.leftovers_grace``, tasks still pending that many (virtual) seconds after the
+    program finished fail the run: leak checks apply at the end of every schedule.
     """
-    loop = ControlledLoop(chooser, trace=trace is not None)
+    loop = ControlledLoop(chooser, trace=trace is not None, jitter=options.jitter)
     try:
         with _no_threads_from(threading.get_ident()):
             body = loop.create_task(program(), name="test body")
             loop.run_until_complete(body)
-            if leftovers_grace is not None:
-                _check_leftovers(loop, leftovers_grace)
+            if loop.callback_errors:
+                raise loop.callback_errors[0]
+            if options.leftovers_grace is not None:
+                _check_leftovers(loop, options.leftovers_grace)
     except Exception as exc:
         return exc
     finally:
@@ -136,7 +160,7 @@ def explore(
     seed: int = 0,
     strategy: str = "both",
     depth: int = 3,
-    leftovers_grace: float | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> Failure | None:
     """Run up to ``schedules`` schedules; the first failure (unshrunk), or None.
 
@@ -150,7 +174,7 @@ def explore(
         chooser: RecordingChooser = (
             PCTChooser(seed + index, depth) if use_pct else RandomChooser(seed + index)
         )
-        error = run_schedule(program, chooser, leftovers_grace=leftovers_grace)
+        error = run_schedule(program, chooser, options=options)
         if error is not None:
             return Failure(_trim(chooser.decisions), error, index + 1)
     return None
@@ -160,11 +184,11 @@ def replay(
     program: Program,
     decisions: tuple[int, ...],
     trace: list[Step] | None = None,
-    leftovers_grace: float | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> tuple[BaseException | None, bool]:
     """Run exactly ``decisions``; the error and whether the run diverged from them."""
     chooser = ReplayChooser(list(decisions))
-    return run_schedule(program, chooser, trace, leftovers_grace), chooser.diverged
+    return run_schedule(program, chooser, trace, options), chooser.diverged
 
 
 def shrink(
@@ -172,7 +196,7 @@ def shrink(
     failure: Failure,
     *,
     budget: int = 2000,
-    leftovers_grace: float | None = None,
+    options: RunOptions = DEFAULT_OPTIONS,
 ) -> Failure:
     """Fewest deviations (then smallest ones) that still fail the same way."""
     kind = type(failure.error)
@@ -183,7 +207,7 @@ def shrink(
     def fails(candidate: list[int]) -> BaseException | None:
         nonlocal tries
         tries += 1
-        error, diverged = replay(program, tuple(candidate), leftovers_grace=leftovers_grace)
+        error, diverged = replay(program, tuple(candidate), options=options)
         return error if isinstance(error, kind) and not diverged else None
 
     improved = True

@@ -97,18 +97,46 @@ def describe_wait(task: asyncio.Task[Any]) -> str:
 
 
 class ControlledLoop(asyncio.BaseEventLoop):
-    def __init__(self, chooser: Chooser, *, trace: bool = False) -> None:
+    def __init__(
+        self, chooser: Chooser, *, trace: bool = False, jitter: float = 0.0, jitter_steps: int = 4
+    ) -> None:
         super().__init__()
         self._chooser = chooser
+        self._jitter_step = jitter / jitter_steps if jitter > 0 else 0.0
+        self._jitter_steps = jitter_steps
+        # asyncio only logs an exception raised in a callback; here it fails the schedule.
+        self.callback_errors: list[BaseException] = []
+        self.set_exception_handler(self._record_error)
         self.trace: list[Step] | None = [] if trace else None
         self._clock = 0.0
         self.steps = 0
         self.choice_points = 0
 
+    def _record_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
+            self.callback_errors.append(error)
+
     # -- time and scheduling --------------------------------------------------------------
 
     def time(self) -> float:
         return self._clock
+
+    def call_at(  # type: ignore[override]
+        self, when: float, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        """With jitter on, each timer may fire 0..jitter seconds late: a decision like any
+        other (0 = on time), so "the debounce fires just after dispose" is explored too."""
+        if self._jitter_step:
+            self.choice_points += 1
+            late = self._chooser.choose(self._jitter_steps + 1)
+            if late:
+                when += late * self._jitter_step
+                if self.trace is not None:
+                    name = getattr(callback, "__name__", repr(callback))
+                    delay = f"{late * self._jitter_step:g}s late"
+                    self.trace.append(Step(f"timer {name}", delay, "firing on time"))
+        return super().call_at(when, callback, *args, context=context)
 
     def _run_once(self) -> None:
         # BaseEventLoop's private queues (typeshed does not declare them).

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .._options import REPLAY_PREFIX, InterleavingSettings
-from ._explore import Failure, explore, replay, shrink
+from ._explore import Failure, RunOptions, explore, replay, shrink
 from ._loop import Step
 
 __all__ = ["InterleavingFailure", "run_marked_test", "worker_seed"]
@@ -101,9 +101,9 @@ def run_marked_test(
 ) -> None:
     """Explore ``function``'s schedules; with ``leftovers_grace``, leftover tasks fail too."""
     program = _per_schedule(function, funcargs)
-    grace = leftovers_grace
+    options = RunOptions(leftovers_grace=leftovers_grace, jitter=settings.jitter)
     if settings.replay is not None:
-        _check_replay(program, settings.replay, grace)
+        _check_replay(program, settings.replay, options)
         return
     seed = worker_seed(settings.seed, settings.examples)
     found = explore(
@@ -112,13 +112,13 @@ def run_marked_test(
         seed=seed,
         strategy=settings.strategy,
         depth=settings.depth,
-        leftovers_grace=grace,
+        options=options,
     )
     if found is None:
         return
-    shrunk = shrink(program, found, leftovers_grace=grace)
+    shrunk = shrink(program, found, options=options)
     trace: list[Step] = []
-    error, diverged = replay(program, shrunk.decisions, trace, grace)
+    error, diverged = replay(program, shrunk.decisions, trace, options)
     if error is None or diverged:
         raise NondeterminismError(
             f"schedule {token(shrunk.decisions)} failed once with {found.error!r} but does "
@@ -129,10 +129,10 @@ def run_marked_test(
 
 
 def _check_replay(
-    program: Callable[[], Any], decisions: tuple[int, ...], grace: float | None
+    program: Callable[[], Any], decisions: tuple[int, ...], options: RunOptions
 ) -> None:
     trace: list[Step] = []
-    error, diverged = replay(program, decisions, trace, grace)
+    error, diverged = replay(program, decisions, trace, options)
     if diverged:
         raise NondeterminismError(
             f"replaying {token(decisions)} took another path than the recorded schedule: "

@@ -270,3 +270,32 @@ def test_a_race_between_two_clicks_on_a_real_flet_page(tester: pytest.Pytester) 
             f"*task 'click Button #2' resumed at *test_a_race_between*.py:{backend_call}",
         ]
     )
+
+
+def test_jitter_finds_a_debounce_firing_after_dispose(tester: pytest.Pytester) -> None:
+    source = """
+import asyncio
+import pytest
+
+{mark}
+async def test_close_while_typing():
+    loop = asyncio.get_running_loop()
+    view = {{"disposed": False}}
+
+    def autosave():
+        assert not view["disposed"], "autosave ran after dispose"
+
+    loop.call_later(0.49, autosave)   # debounce of the last keystroke
+    loop.call_later(0.5, lambda: view.update(disposed=True))
+    await asyncio.sleep(1)
+"""
+    tester.makepyfile(source.format(mark="@pytest.mark.interleavings(max_examples=100)"))
+    tester.runpytest().assert_outcomes(passed=1)
+    tester.makepyfile(
+        source.format(mark="@pytest.mark.interleavings(max_examples=100, jitter=0.05)")
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*shrunk from * to 1 deviation(s)*", "*timer autosave * late, ahead of firing on time*"]
+    )

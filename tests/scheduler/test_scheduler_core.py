@@ -195,3 +195,36 @@ def test_a_real_thread_raises_instead_of_escaping_the_schedule() -> None:
     thread = threading.Thread(target=lambda: None)
     thread.start()
     thread.join()
+
+
+async def debounce_just_before_dispose() -> None:
+    """The autosave is due 10 ms before the view is disposed: only a late timer races."""
+    loop = asyncio.get_running_loop()
+    view = {"disposed": False}
+
+    def autosave() -> None:
+        assert not view["disposed"], "autosave ran after dispose"
+
+    loop.call_later(0.49, autosave)
+    loop.call_later(0.5, lambda: view.update(disposed=True))
+    await asyncio.sleep(1)
+
+
+def test_without_jitter_timers_fire_exactly_on_time() -> None:
+    assert explore(debounce_just_before_dispose, schedules=200) is None
+
+
+def test_jitter_explores_a_timer_firing_late() -> None:
+    from pytest_fletsafe.scheduler._explore import RunOptions
+
+    options = RunOptions(jitter=0.05)
+    failure = explore(debounce_just_before_dispose, schedules=200, options=options)
+    assert failure is not None
+    assert "after dispose" in str(failure.error)
+    shrunk = shrink(debounce_just_before_dispose, failure, options=options)
+    assert shrunk.deviations == 1  # one timer, late
+    trace: list = []
+    error, diverged = replay(debounce_just_before_dispose, shrunk.decisions, trace, options)
+    assert error is not None
+    assert not diverged
+    assert any(step.actor == "timer autosave" and "late" in step.site for step in trace)
