@@ -35,30 +35,68 @@ class _PlanChooser(RecordingChooser):
         return 1 + (which - 1) % (count - 1) if deviate else 0
 
 
+class _DrawnPCTChooser(RecordingChooser):
+    """PCT with drawn parameters instead of a seed, so hypothesis can shrink them.
+
+    Priorities are integers per ready-queue position; ties keep the default order, so
+    shrinking them towards equal (0) shrinks towards fewer deviations. At each change point
+    the callback about to run is demoted below every other.
+    """
+
+    def __init__(self, priorities: list[int], change_points: list[int]) -> None:
+        super().__init__()
+        self._priorities = list(priorities)
+        self._changes = set(change_points)
+
+    def _decide(self, count: int) -> int:
+        step = len(self.decisions)
+        while len(self._priorities) < count:
+            self._priorities.append(0)
+        if step in self._changes:
+            self._priorities[0] = min(self._priorities) - 1
+        best = 0
+        for index in range(1, count):
+            if self._priorities[index] > self._priorities[best]:
+                best = index
+        return best
+
+
 class Schedule:
     """One schedule: ``run(program)`` runs ``program`` under it on a fresh controlled loop."""
 
-    def __init__(self, plan: list[tuple[bool, int]]) -> None:
-        self.plan = plan
+    def __init__(
+        self,
+        plan: list[tuple[bool, int]] | None = None,
+        pct: tuple[list[int], list[int]] | None = None,
+    ) -> None:
+        self.plan = plan or []
+        self.pct = pct
         self.decisions: list[int] = []
 
     def run(self, program: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run ``program`` under this schedule; re-raise its error."""
-        chooser = _PlanChooser(self.plan)
+        chooser: RecordingChooser = (
+            _DrawnPCTChooser(*self.pct) if self.pct is not None else _PlanChooser(self.plan)
+        )
         error = run_schedule(program, chooser)
         self.decisions = chooser.decisions
         if error is not None:
             raise error
 
     def __repr__(self) -> str:
+        drawn = f"pct={self.pct!r}" if self.pct is not None else f"plan={self.plan!r}"
         deviations = sum(1 for d in self.decisions if d)
-        return f"Schedule(decisions={self.decisions}, deviations={deviations})"
+        return f"Schedule({drawn}, decisions={self.decisions}, deviations={deviations})"
 
 
-def schedules(max_choice_points: int = 64) -> st.SearchStrategy[Schedule]:
+def schedules(
+    strategy: str = "random", depth: int = 3, max_choice_points: int = 64
+) -> st.SearchStrategy[Schedule]:
     """A strategy of schedules: ``schedule.run(program)`` runs ``program`` under one of them.
 
-    Choice points past ``max_choice_points`` take the default order.
+    ``strategy="random"``: a random walk, drawn as a plan of (deviate?, which) pairs; choice
+    points past ``max_choice_points`` take the default order. ``strategy="pct"``: PCT with
+    ``depth - 1`` drawn priority-change points and drawn priorities.
 
     ::
 
@@ -66,5 +104,15 @@ def schedules(max_choice_points: int = 64) -> st.SearchStrategy[Schedule]:
         def test_save_twice(schedule):
             schedule.run(save_twice)
     """
+    if strategy == "pct":
+        if depth < 1:
+            raise ValueError(f"depth must be >= 1, got {depth}")
+        priorities = st.lists(st.integers(0, 16), max_size=16)
+        changes = st.lists(
+            st.integers(0, max_choice_points - 1), min_size=depth - 1, max_size=depth - 1
+        )
+        return st.tuples(priorities, changes).map(lambda drawn: Schedule(pct=drawn))
+    if strategy != "random":
+        raise ValueError(f"strategy must be 'random' or 'pct', got {strategy!r}")
     step = st.tuples(st.booleans(), st.integers(1, 8))
-    return st.lists(step, max_size=max_choice_points).map(Schedule)
+    return st.lists(step, max_size=max_choice_points).map(lambda plan: Schedule(plan=plan))

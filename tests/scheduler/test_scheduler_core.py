@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
 
 import pytest
 
@@ -228,3 +229,18 @@ def test_jitter_explores_a_timer_firing_late() -> None:
     assert error is not None
     assert not diverged
     assert any(step.actor == "timer autosave" and "late" in step.site for step in trace)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is new in 3.11")
+def test_asyncio_timeout_runs_on_virtual_time() -> None:
+    seen: list[float] = []
+
+    async def program() -> None:
+        loop = asyncio.get_running_loop()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(30):  # type: ignore[attr-defined]
+                await asyncio.sleep(3600)
+        seen.append(loop.time())
+
+    assert run_schedule(program, RecordingChooser()) is None
+    assert seen == [30.0]
