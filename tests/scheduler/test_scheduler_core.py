@@ -44,10 +44,16 @@ def _fewest_failing_deviations(max_points: int = 8, max_deviations: int = 3) -> 
 
 
 def test_the_default_order_is_deterministic_and_passes() -> None:
+    runs = []
     for _ in range(5):
         chooser = RecordingChooser()
         assert run_schedule(lost_update, chooser) is None
-        assert chooser.decisions == [0] * 5
+        runs.append(chooser.decisions)
+    # How many choice points depends on asyncio's internals (3.11: 5, 3.12+: 3); that every
+    # run takes the same, default, decisions does not.
+    assert runs[0]
+    assert all(run == runs[0] for run in runs)
+    assert set(runs[0]) == {0}
 
 
 @pytest.mark.parametrize("strategy", ["random", "pct"])
