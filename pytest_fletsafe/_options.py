@@ -141,24 +141,29 @@ def check_config(config: pytest.Config) -> None:
     _ini(config)
 
 
-def _marker_kwargs(item: pytest.Item) -> dict[str, Any] | None:
-    """The leakcheck marker's arguments, closest to the test winning; None if unmarked."""
-    markers = list(item.iter_markers(MARKER))
+def _merged_kwargs(
+    item: pytest.Item, marker_name: str, known: frozenset[str]
+) -> dict[str, Any] | None:
+    """A marker's keyword arguments over test, class and module, the closest winning.
+
+    None if the item has no such marker; positional or unknown arguments are UsageErrors.
+    """
+    markers = list(item.iter_markers(marker_name))
     if not markers:
         return None
+    where = f"@pytest.mark.{marker_name} on {item.nodeid}:"
     merged: dict[str, Any] = {}
     for marker in reversed(markers):  # farthest (module) first, so closer ones override
-        where = f"@pytest.mark.{MARKER} on {item.nodeid}:"
         if marker.args:
             raise pytest.UsageError(
                 f"fletsafe: {where} positional arguments {marker.args!r} are not accepted; "
-                f"use keywords: {', '.join(sorted(_MARKER_KWARGS))}"
+                f"use keywords: {', '.join(sorted(known))}"
             )
-        unknown = set(marker.kwargs) - _MARKER_KWARGS
+        unknown = set(marker.kwargs) - known
         if unknown:
             raise pytest.UsageError(
                 f"fletsafe: {where} unknown argument(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(_MARKER_KWARGS))}"
+                f"known: {', '.join(sorted(known))}"
             )
         merged.update(marker.kwargs)
     return merged
@@ -170,7 +175,7 @@ _UNMARKED = pytest.StashKey[Settings]()
 def settings_for(item: pytest.Item) -> Settings:
     """Resolve marker > command line > ini > default for ``item``."""
     config = item.config
-    marker = _marker_kwargs(item)
+    marker = _merged_kwargs(item, MARKER, _MARKER_KWARGS)
     if marker is None:  # the common case: one shared object per run
         cached = config.stash.get(_UNMARKED, None)
         if cached is None:
@@ -300,24 +305,10 @@ def parse_replay(where: str, value: object) -> tuple[int, ...]:
 
 def interleavings_for(item: pytest.Item) -> InterleavingSettings | None:
     """The interleavings marker's settings (closest wins), or None if unmarked."""
-    markers = list(item.iter_markers(INTERLEAVINGS))
-    if not markers:
+    kwargs = _merged_kwargs(item, INTERLEAVINGS, _INTERLEAVINGS_KWARGS)
+    if kwargs is None:
         return None
     where = f"@pytest.mark.{INTERLEAVINGS} on {item.nodeid}:"
-    kwargs: dict[str, Any] = {}
-    for marker in reversed(markers):
-        if marker.args:
-            raise pytest.UsageError(
-                f"fletsafe: {where} positional arguments {marker.args!r} are not accepted; "
-                f"use keywords: {', '.join(sorted(_INTERLEAVINGS_KWARGS))}"
-            )
-        unknown = set(marker.kwargs) - _INTERLEAVINGS_KWARGS
-        if unknown:
-            raise pytest.UsageError(
-                f"fletsafe: {where} unknown argument(s) {', '.join(sorted(unknown))}; "
-                f"known: {', '.join(sorted(_INTERLEAVINGS_KWARGS))}"
-            )
-        kwargs.update(marker.kwargs)
     config = item.config
     cli_examples = config.getoption(EXAMPLES_DEST)
     ini_examples = _positive_int("ini", INI_EXAMPLES, config.getini(INI_EXAMPLES))

@@ -37,11 +37,11 @@ from ._state import AtomicState as AtomicState
 from ._state import AtomicStateManager as AtomicStateManager
 from ._state import LockInfo as LockInfo
 from ._state import StateUpdate as StateUpdate
-from ._tasks import TaskDisposeReport as TaskDisposeReport
-from ._tasks import TaskError as TaskError
-from ._tasks import TaskInfo as TaskInfo
+from ._task_records import TaskDisposeReport as TaskDisposeReport
+from ._task_records import TaskError as TaskError
+from ._task_records import TaskInfo as TaskInfo
+from ._task_records import ThreadTaskHandle as ThreadTaskHandle
 from ._tasks import TaskManager as TaskManager
-from ._tasks import ThreadTaskHandle as ThreadTaskHandle
 
 __version__ = "0.1.0"
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 from ._handlers import HandlerDisposeReport, MemoryManager
 from ._state import AtomicState
-from ._tasks import TaskDisposeReport, TaskManager
+from ._task_records import TaskDisposeReport
+from ._tasks import TaskManager
 
 __all__ = [
     "dispose_atomic_state_manager",

@@ -19,7 +19,8 @@ from typing import Any
 
 from ._handlers import HandlerDisposeReport, MemoryManager
 from ._state import AtomicState, ChangeCallback
-from ._tasks import TaskDisposeReport, TaskManager
+from ._task_records import TaskDisposeReport
+from ._tasks import TaskManager
 
 __all__ = ["Lifetime", "LifetimeReport"]
 
