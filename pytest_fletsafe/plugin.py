@@ -66,9 +66,10 @@ def _skip_infrastructure_frames() -> None:
     from fletsafe._sites import skip_directory
 
     skip_directory(os.path.dirname(__file__))
-    flet_spec = importlib.util.find_spec("flet")  # located, not imported: that costs ~80 ms
-    if flet_spec is not None and flet_spec.origin:
-        skip_directory(os.path.dirname(flet_spec.origin))
+    for package in ("flet", "msgpack"):  # located, not imported: flet costs ~80 ms
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            skip_directory(os.path.dirname(spec.origin))
 
 
 def _prepare_interleavings(item: pytest.Item) -> None:

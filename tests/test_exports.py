@@ -42,8 +42,11 @@ def test_the_plugin_exports_its_client_types_lazily() -> None:
     assert issubclass(pytest_fletsafe.HandlerError, AssertionError)
     assert set(pytest_fletsafe.__all__) == {
         "FletClient",
+        "GrowthError",
         "HandlerError",
         "SentMessage",
+        "assert_no_growth",
         "schedules",
     }
-    assert callable(pytest_fletsafe.schedules)
+    for name in pytest_fletsafe.__all__:
+        assert getattr(pytest_fletsafe, name).__doc__, name

@@ -1,0 +1,96 @@
+"""assert_no_growth: a lifecycle that leaves one more thing per run fails, with what and where."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_a_dialog_added_per_click_is_reported_with_its_holder_and_site(
+    tester: pytest.Pytester,
+) -> None:
+    written = tester.makepyfile(
+        """
+        import flet as ft
+        from pytest_fletsafe import assert_no_growth
+
+        async def test_confirm_dialog(flet_page, flet_client):
+            def confirm(e):
+                flet_page.overlay.append(ft.AlertDialog(title=ft.Text("Sure?")))  # per click
+                flet_page.update()
+
+            button = ft.Button("Delete", on_click=confirm)
+            flet_page.add(button)
+            await assert_no_growth(lambda: flet_client.click(button), iterations=20, page=flet_page)
+        """
+    )
+    lines = written.read_text().splitlines()
+    site = next(n for n, text in enumerate(lines, 1) if "# per click" in text)
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*GrowthError: grew over 20 repetitions (after 3 warm-up):",
+            "*page.overlay: +20",
+            "*AlertDialog +20 (page.overlay holds 23*",
+            "*retained memory grew at (tracemalloc):",
+        ]
+    )
+    # The line that creates a dialog per click is among the lines whose memory grew.
+    grown = [line for line in result.stdout.lines if "blocks at" in line and line.startswith("E")]
+    assert any(line.endswith(f".py:{site}") for line in grown), grown
+
+
+def test_a_lifecycle_that_cleans_up_passes(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import flet as ft
+        from pytest_fletsafe import assert_no_growth
+
+        async def test_confirm_dialog(flet_page, flet_client):
+            dialog = ft.AlertDialog(title=ft.Text("Sure?"))
+
+            def confirm(e):
+                flet_page.overlay.append(dialog)
+                flet_page.update()
+                flet_page.overlay.remove(dialog)
+                flet_page.update()
+
+            button = ft.Button("Delete", on_click=confirm)
+            flet_page.add(button)
+            await assert_no_growth(lambda: flet_client.click(button), iterations=20, page=flet_page)
+        """
+    )
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_growth_without_a_page_is_found_by_type(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        from pytest_fletsafe import assert_no_growth
+
+        class Subscription:
+            pass
+
+        registry = []
+
+        async def test_registry():
+            await assert_no_growth(lambda: registry.append(Subscription()), iterations=10)
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Subscription +10*"])
+
+
+def test_too_few_iterations_are_refused(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import pytest
+        from pytest_fletsafe import assert_no_growth
+
+        async def test_x():
+            with pytest.raises(ValueError, match="at least 4"):
+                await assert_no_growth(lambda: None, iterations=2)
+        """
+    )
+    tester.runpytest().assert_outcomes(passed=1)
