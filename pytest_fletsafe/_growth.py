@@ -9,8 +9,9 @@ allocations grow once and then stop), then counts after a full ``gc.collect()`` 
 points — after warm-up, halfway, at the end. Something counts as growing only if it grew in
 *both* halves and by at least half an object per iteration, which filters out noise that
 grows once. Counted: what a Flet page holds (overlay, controls, views, the session's live
-control index, pubsub subscriptions) and objects by type; tracemalloc names where the
-growing objects were allocated.
+control index, pubsub subscriptions) and objects by type. Only when something grew are a few
+more repetitions run under tracemalloc, to name where: tracing slows every allocation, and
+a passing check should not pay for it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["GrowthError", "assert_no_growth"]
+
+_TRACED_REPETITIONS = 10
 
 
 class GrowthError(AssertionError):
@@ -100,57 +103,48 @@ async def assert_no_growth(
                 await result
 
     await run(warmup)
-    tracing = trace_allocations and not tracemalloc.is_tracing()
-    if tracing:
-        tracemalloc.start(16)
-    try:
-        gc.collect()
-        start_page = _page_counts(page) if page is not None else {}
-        start = _census()
-        before = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
-        await run(iterations // 2)
-        gc.collect()
-        middle_page = _page_counts(page) if page is not None else {}
-        middle = _census()
-        await run(iterations - iterations // 2)
-        gc.collect()
-        end_page = _page_counts(page) if page is not None else {}
-        end = _census()
-        threshold = max(1, iterations // 2)
-        page_growth = _growing(start_page, middle_page, end_page, threshold)
-        type_growth = _growing(start, middle, end, threshold)
-        sites = _allocation_sites(type_growth) if tracemalloc.is_tracing() else {}
-        lines_grown = _growing_lines(before, threshold) if before is not None else []
-    finally:
-        if tracing:
-            tracemalloc.stop()
+    gc.collect()
+    start_page = _page_counts(page) if page is not None else {}
+    start = _census()
+    await run(iterations // 2)
+    gc.collect()
+    middle_page = _page_counts(page) if page is not None else {}
+    middle = _census()
+    await run(iterations - iterations // 2)
+    gc.collect()
+    end_page = _page_counts(page) if page is not None else {}
+    end = _census()
+    threshold = max(1, iterations // 2)
+    page_growth = _growing(start_page, middle_page, end_page, threshold)
+    type_growth = _growing(start, middle, end, threshold)
     if not page_growth and not type_growth:
-        return
+        return  # the common, passing case never pays for tracemalloc
     lines = [f"grew over {iterations} repetitions (after {warmup} warm-up):"]
     for key, grown in sorted(page_growth.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {key}: +{grown}")
+    sites: dict[str, str] = {}
+    lines_grown: list[tuple[str, int]] = []
+    if trace_allocations and not tracemalloc.is_tracing():
+        # Found: now find where, over a few more repetitions with allocation tracing on.
+        extra = min(iterations, _TRACED_REPETITIONS)
+        tracemalloc.start(16)
+        try:
+            before = tracemalloc.take_snapshot()
+            await run(extra)
+            gc.collect()
+            sites = _allocation_sites(type_growth)
+            lines_grown = _growing_lines(before, max(1, extra // 2))
+        finally:
+            tracemalloc.stop()
     for type_name, grown in sorted(type_growth.items(), key=lambda kv: -kv[1])[:10]:
         notes = _holders(page, type_name)
         if type_name in sites:
             notes.append(f"allocated at {sites[type_name]}")
         lines.append(f"  {type_name} +{grown}" + (f" ({'; '.join(notes)})" if notes else ""))
     if lines_grown:
-        lines.append("retained memory grew at (tracemalloc):")
+        lines.append(f"retained memory grew at (tracemalloc, {extra} more repetitions):")
         lines += [f"  +{blocks} blocks at {where}" for where, blocks in lines_grown]
     raise GrowthError("\n".join(lines))
-
-
-def _growing_lines(before: tracemalloc.Snapshot, threshold: int) -> list[tuple[str, int]]:
-    """The user-code lines whose retained blocks grew most, innermost user frame each.
-
-    The per-object site (``_allocation_sites``) needs ``get_object_traceback``, which finds
-    nothing for instances on some interpreters (CPython 3.11); this works everywhere.
-    """
-    grown: Counter[str] = Counter()
-    for stat in tracemalloc.take_snapshot().compare_to(before, "traceback"):
-        if stat.count_diff > 0:
-            grown[_user_frame(stat.traceback)] += stat.count_diff
-    return [(where, n) for where, n in grown.most_common(3) if n >= threshold]
 
 
 def _growing(
@@ -187,3 +181,16 @@ def _user_frame(traceback: tracemalloc.Traceback) -> str:
         if not is_infrastructure(frame.filename) and "/tracemalloc" not in frame.filename:
             return f"{frame.filename}:{frame.lineno}"
     return f"{frames[0].filename}:{frames[0].lineno}" if frames else "?"
+
+
+def _growing_lines(before: tracemalloc.Snapshot, threshold: int) -> list[tuple[str, int]]:
+    """The user-code lines whose retained blocks grew most, innermost user frame each.
+
+    The per-object site (``_allocation_sites``) needs ``get_object_traceback``, which finds
+    nothing for instances on some interpreters (CPython 3.11); this works everywhere.
+    """
+    grown: Counter[str] = Counter()
+    for stat in tracemalloc.take_snapshot().compare_to(before, "traceback"):
+        if stat.count_diff > 0:
+            grown[_user_frame(stat.traceback)] += stat.count_diff
+    return [(where, n) for where, n in grown.most_common(3) if n >= threshold]

@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from pytest_fletsafe import FletClient
+from pytest_fletsafe import FletClient, assert_no_growth
 
 pytestmark = pytest.mark.leakcheck(grace=0.2, blocking=0.1)
 
@@ -46,4 +46,16 @@ async def test_edit_settings_then_go_back(
     await flet_client.click(app.settings.rename_button)
     await asyncio.sleep(0.1)  # the debounced autosave runs
     await flet_client.route("/")
+    await app.aclose()
+
+
+@pytest.mark.leakcheck(blocking=None)  # the check itself takes the loop's time
+async def test_opening_the_discard_dialog_does_not_grow(
+    app_module: ModuleType, flet_page: object, flet_client: FletClient
+) -> None:
+    app = app_module.main(flet_page)
+    await flet_client.route("/settings")
+    await assert_no_growth(
+        lambda: flet_client.click(app.settings.discard_button), iterations=50, page=flet_page
+    )
     await app.aclose()
