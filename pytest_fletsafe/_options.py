@@ -28,12 +28,13 @@ MARKER = "leakcheck"
 
 #: The detectors, each switchable per test with ``leakcheck(<name>=False)``.
 DETECTORS = ("tasks", "threads", "handlers", "pubsub", "locks", "errors")
-_MARKER_KWARGS = frozenset({"enabled", *DETECTORS, "blocking", "grace", "allow"})
+_MARKER_KWARGS = frozenset({"enabled", *DETECTORS, "blocking", "grace", "allow", "growth"})
 DEFAULT_GRACE = 0.1
 
 MARKER_HELP = (
     "leakcheck(enabled=True, tasks=True, threads=True, handlers=True, pubsub=True, locks=True, "
-    "errors=True, blocking=None, grace=None, allow=[]): fail the test if it leaves tasks, "
+    "errors=True, blocking=None, grace=None, allow=[], growth=None): fail the test if it "
+    "leaves tasks, "
     "threads, handlers, subscriptions or held locks behind (also checks tasks and threads "
     "started outside fletsafe's fixtures). leakcheck(enabled=False) opts out."
 )
@@ -50,6 +51,8 @@ class Settings:
     grace: float
     blocking: float | None
     allow: tuple[str, ...]
+    growth: int | None = None
+    """Repeat the test body this many times and fail if anything keeps growing."""
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -204,7 +207,16 @@ def _resolve(config: pytest.Config, marker: dict[str, Any] | None, nodeid: str) 
         if blocking is None
         else _parse_seconds(where, "blocking", blocking, allow_zero=False),
         allow=ini["allow"] + (_parse_allow(where, kwargs["allow"]) if "allow" in kwargs else ()),
+        growth=_parse_growth(where, kwargs.get("growth")),
     )
+
+
+def _parse_growth(where: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 4:
+        raise _usage(where, "growth", value, "a number of repetitions >= 4")
+    return value
 
 
 # -- the interleaving fuzzer -----------------------------------------------------------------

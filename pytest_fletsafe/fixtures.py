@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 FINDINGS = pytest.StashKey[list[Finding]]()
+LEDGER = pytest.StashKey[Ledger]()
 SETTINGS = pytest.StashKey[Settings]()
 #: Set at collection for sync tests checked process-wide without our fixtures: they need no
 #: loop and no fixture ordering, so plain setup/teardown hooks check them (cheaper).
@@ -100,7 +101,7 @@ def _is_async(fixturenames: list[str]) -> bool:
 def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     item = request.node
     settings = item.stash.get(SETTINGS, None) or settings_for(item)
-    ledger = Ledger(settings)
+    ledger = item.stash[LEDGER] = Ledger(settings)
     watch = settings.enabled and settings.process_wide
     names = request.fixturenames
     # A sync test only needs a loop for a page or managed objects; an async one has its own.

@@ -28,6 +28,7 @@ from ._options import (
 )
 
 _INTERLEAVE = pytest.StashKey[tuple[InterleavingSettings, Any]]()
+_GROWTH_FUNCTION = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +54,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         _prepare_interleavings(item)
+        # Kept now, like the interleavings' function: pytest-asyncio swaps item.obj later.
+        item.stash[_GROWTH_FUNCTION] = getattr(item, "obj", None)
     checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
     # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
     # both only when some test is checked.
@@ -91,7 +94,7 @@ def _prepare_interleavings(item: pytest.Item) -> None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     marked = pyfuncitem.stash.get(_INTERLEAVE, None)
     if marked is None:
-        return None
+        return _run_growth_check(pyfuncitem)
     from .scheduler._pytest import run_marked_test
 
     settings, function = marked
@@ -100,6 +103,29 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     check = leaks is not None and leaks.enabled and "tasks" in leaks.detectors
     run_marked_test(function, funcargs, settings, leaks.grace if leaks and check else None)
     return True  # ran here, under the controlled loop; not by pytest-asyncio
+
+
+def _run_growth_check(item: pytest.Function) -> bool | None:
+    """``leakcheck(growth=N)``: the test body, repeated under ``assert_no_growth``."""
+    leaks = item.stash.get(fixtures.SETTINGS, None)
+    if leaks is None or not leaks.enabled or leaks.growth is None:
+        return None
+    from ._growth import assert_no_growth
+
+    function = item.stash.get(_GROWTH_FUNCTION, None) or item.obj
+    funcargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+    ledger = item.stash.get(fixtures.LEDGER, None)
+    loop = ledger.loop if ledger is not None else None
+    check = assert_no_growth(
+        lambda: function(**funcargs), iterations=leaks.growth, page=funcargs.get("flet_page")
+    )
+    if loop is not None:
+        loop.run_until_complete(check)
+    else:
+        import asyncio
+
+        asyncio.run(check)
+    return True
 
 
 _PER_TEST = "fletsafe.per-test"

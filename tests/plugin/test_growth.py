@@ -94,3 +94,42 @@ def test_too_few_iterations_are_refused(tester: pytest.Pytester) -> None:
         """
     )
     tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_the_marker_repeats_the_test_body_and_checks_growth(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import flet as ft
+        import pytest
+
+        @pytest.mark.leakcheck(growth=10)
+        async def test_open_dialog_leaks(flet_page, flet_client):
+            flet_page.overlay.append(ft.AlertDialog(title=ft.Text("Sure?")))
+            flet_page.update()
+
+        @pytest.mark.leakcheck(growth=10)
+        async def test_open_dialog_reuses(flet_page, flet_client):
+            if not flet_page.overlay:
+                flet_page.overlay.append(ft.AlertDialog(title=ft.Text("Sure?")))
+            flet_page.overlay[0].open = True
+            flet_page.update()
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_open_dialog_leaks*",
+            "*GrowthError: grew over 10 repetitions*",
+            "*page.overlay: +10",
+        ]
+    )
+
+
+def test_a_bad_growth_value_is_a_usage_error(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        "import pytest\n\n@pytest.mark.leakcheck(growth=2)\ndef test_x():\n    pass\n"
+    )
+    result = tester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*growth=2 is invalid: expected a number of repetitions >= 4*"])
