@@ -9,6 +9,7 @@ The plugin (:mod:`pytest_fletsafe.plugin`) loads through the ``pytest11`` entry 
 * :func:`schedules` — a hypothesis strategy of interleavings: ``schedule.run(program)``.
 * :func:`assert_no_growth` — repeat a lifecycle, fail if anything keeps growing
   (:class:`GrowthError`).
+* :class:`FletStateMachine` — hypothesis stateful testing with ``async def`` rules on a page.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ if TYPE_CHECKING:
     from ._client import SentMessage as SentMessage
     from ._growth import GrowthError as GrowthError
     from ._growth import assert_no_growth as assert_no_growth
+    from ._statemachine import FletStateMachine as FletStateMachine
     from .scheduler._hypothesis import schedules as schedules
 
 __all__ = [
     "FletClient",
+    "FletStateMachine",
     "GrowthError",
     "HandlerError",
     "SentMessage",
@@ -33,6 +36,7 @@ __all__ = [
 ]
 _FROM = {
     "FletClient": "._client",
+    "FletStateMachine": "._statemachine",
     "HandlerError": "._client",
     "SentMessage": "._client",
     "GrowthError": "._growth",

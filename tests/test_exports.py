@@ -42,6 +42,7 @@ def test_the_plugin_exports_its_client_types_lazily() -> None:
     assert issubclass(pytest_fletsafe.HandlerError, AssertionError)
     assert set(pytest_fletsafe.__all__) == {
         "FletClient",
+        "FletStateMachine",
         "GrowthError",
         "HandlerError",
         "SentMessage",
