@@ -11,8 +11,13 @@ import asyncio
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, invariant, rule
 
-from pytest_fletsafe import FletClient, assert_no_growth
+from pytest_fletsafe import FletClient, FletStateMachine, assert_no_growth
+
+from . import backend, fixed, leaky
 
 pytestmark = pytest.mark.leakcheck(grace=0.2, blocking=0.1)
 
@@ -59,3 +64,53 @@ async def test_opening_the_discard_dialog_does_not_grow(
         lambda: flet_client.click(app.settings.discard_button), iterations=50, page=flet_page
     )
     await app.aclose()
+
+
+class ContactsMachine(FletStateMachine):
+    """Search, let the background refresh run (virtual time), search again: the rows must
+    always match the query. The leaky app's refresh ignores the search box (its seeded race).
+    """
+
+    app_module: ModuleType
+
+    @initialize()
+    async def open_app(self) -> None:
+        self.page.run_thread = lambda *args: None  # the address-book sync thread: faked here
+        self.app = self.app_module.main(self.page)
+        self.query = ""
+        await asyncio.sleep(0.01)  # the first background refresh
+
+    @rule(query=st.sampled_from(["", "an", "ann", "bo"]))
+    async def search(self, query: str) -> None:
+        await self.client.fill(self.app.clients.search, query)
+        self.query = query
+
+    @rule()
+    async def wait_for_the_next_refresh(self) -> None:
+        await asyncio.sleep(31)  # virtual: instant
+
+    @invariant()
+    def rows_match_the_search(self) -> None:
+        if hasattr(self, "app"):
+            expected = [c for c in backend.CLIENTS if self.query.lower() in c.lower()]
+            assert [row.value for row in self.app.clients.rows.controls] == expected
+
+    def teardown(self) -> None:
+        if hasattr(self, "app"):
+            self.run(self.app.aclose())
+        super().teardown()
+
+
+class LeakyMachine(ContactsMachine):
+    app_module = leaky
+
+
+class FixedMachine(ContactsMachine):
+    app_module = fixed
+
+
+_MACHINE_SETTINGS = settings(max_examples=40, deadline=None, database=None, derandomize=True)
+TestStateMachineLeaky = LeakyMachine.TestCase
+TestStateMachineLeaky.settings = _MACHINE_SETTINGS
+TestStateMachineFixed = FixedMachine.TestCase
+TestStateMachineFixed.settings = _MACHINE_SETTINGS

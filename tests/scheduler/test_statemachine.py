@@ -46,7 +46,8 @@ def test_a_dialog_added_per_visit_is_found_as_a_minimal_script(tester: pytest.Py
                 assert len(self.page.overlay) <= 1, f"{len(self.page.overlay)} dialogs"
 
         TestSettingsView = SettingsView.TestCase
-        TestSettingsView.settings = settings(max_examples=50, deadline=None, database=None)
+        TestSettingsView.settings = settings(max_examples=50, deadline=None,
+            database=None, derandomize=True)
         """
     )
     result = tester.runpytest()
@@ -77,7 +78,8 @@ def test_a_task_a_rule_leaves_running_fails_the_example(tester: pytest.Pytester)
                 await asyncio.sleep(0)
 
         TestContactsView = ContactsView.TestCase
-        TestContactsView.settings = settings(max_examples=5, deadline=None, database=None)
+        TestContactsView.settings = settings(max_examples=5, deadline=None,
+            database=None, derandomize=True)
         """
     )
     result = tester.runpytest()
@@ -116,7 +118,8 @@ def test_a_clean_machine_passes(tester: pytest.Pytester) -> None:
                 assert self.count.value == str(self.clicks)
 
         TestCounter = Counter.TestCase
-        TestCounter.settings = settings(max_examples=30, deadline=None, database=None)
+        TestCounter.settings = settings(max_examples=30, deadline=None,
+            database=None, derandomize=True)
         """
     )
     tester.runpytest().assert_outcomes(passed=1)
