@@ -1,4 +1,4 @@
-"""Fixtures shared by the runtime tests."""
+"""Shared by every test: the Flet pre-import below, and the runtime tests' bare page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ import concurrent.futures
 from collections.abc import Iterator
 from typing import Any
 
+# Imported here, before any pytester run snapshots sys.modules: an in-process run that first
+# imports Flet's submodules has them removed afterwards, while the root package (loaded with
+# Flet's own pytest plugin) keeps lazily cached names such as ft.Button and ft.component
+# pointing at the removed copies. Later runs would then mix two copies of Flet.
+import flet
+import flet.components
+import flet.components.hooks
 import pytest
+
+import pytest_fletsafe._client  # noqa: F401
+
+for _name in ("component", "use_state", "use_effect", "Button", "Text", "AlertDialog"):
+    getattr(flet, _name)
 
 
 @pytest.fixture

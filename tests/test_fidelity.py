@@ -19,7 +19,7 @@ def test_every_app_runs_and_the_endless_timer_is_reported_as_a_leak() -> None:
         sys.modules.pop("run", None)
         sys.modules.pop("apps", None)
     assert len(reports) >= 15
-    assert [name for name, r in reports.items() if r.crash or not r.ran] == []
+    assert [(name, r.crash) for name, r in reports.items() if r.crash or not r.ran] == []
     assert [name for name, r in reports.items() if r.handler_errors] == []
     assert any("tick" in leak for leak in reports["timer_forever"].leaks)
     assert reports["timer_stopped"].leaks == []  # it stops on close: not a leak

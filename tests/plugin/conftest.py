@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-# Imported before pytester snapshots sys.modules, so every in-process run shares one copy of
-# Flet. Otherwise a run that first imports Flet's submodules has them removed afterwards,
-# while the root package (loaded with Flet's pytest plugin) keeps its cached ft.Button & co.
-import pytest_fletsafe._client  # noqa: F401
-
 INI = """
 [pytest]
 asyncio_mode = auto

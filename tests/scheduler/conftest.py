@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-# Imported before pytester snapshots sys.modules, so every in-process run shares one copy of
-# Flet (see tests/plugin/conftest.py).
-import pytest_fletsafe._client  # noqa: F401
-
 INI = """
 [pytest]
 asyncio_mode = auto
