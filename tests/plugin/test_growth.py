@@ -35,9 +35,15 @@ def test_a_dialog_added_per_click_is_reported_with_its_holder_and_site(
             "*retained memory grew at (tracemalloc, 10 more repetitions):",
         ]
     )
-    # The line that creates a dialog per click is among the lines whose memory grew.
-    grown = [line for line in result.stdout.lines if "blocks at" in line and line.startswith("E")]
-    assert any(line.endswith(f".py:{site}") for line in grown), grown
+    # The line that creates a dialog per click is named: as an instance's allocation site
+    # where the interpreter reports one (3.10, 3.12+), else among the lines whose retained
+    # memory grew (3.11's get_object_traceback finds nothing for instances).
+    named = [
+        line
+        for line in result.stdout.lines
+        if line.startswith("E") and ("blocks at" in line or "allocated at" in line)
+    ]
+    assert any(f".py:{site}" in line for line in named), named
 
 
 def test_a_lifecycle_that_cleans_up_passes(tester: pytest.Pytester) -> None:
