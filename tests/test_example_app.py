@@ -42,3 +42,19 @@ def test_main_job_catches_every_leak_at_its_line_and_passes_the_fixed_app() -> N
             f"{marker}: no line with {text!r} at {site}\n{out}"
         )
     assert "fixed version: clean (all tests passed)" in out
+
+
+def test_the_example_suite_needs_no_test_extra() -> None:
+    # The README's main command installs only the package: the project's pytest config must
+    # not need pytest-timeout or pytest-xdist (an unknown ini key is an error with -W error).
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "--collect-only", "-q"),
+            *("-p", "no:timeout", "-p", "no:xdist", "-p", "no:cacheprovider"),
+            "examples/contacts",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
