@@ -104,8 +104,9 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     ledger = item.stash[LEDGER] = Ledger(settings)
     watch = settings.enabled and settings.process_wide
     names = request.fixturenames
+    uses_ours = bool(_OUR_FIXTURES.intersection(names))
     # A sync test only needs a loop for a page or managed objects; an async one has its own.
-    if _OUR_FIXTURES.intersection(names) or (watch and _is_async(names)):
+    if uses_ours or (watch and _is_async(names)):
         ledger.loop = _test_loop(request, ledger)
     if watch:
         if ledger.loop is not None:
@@ -113,7 +114,7 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         ledger.watch_threads()
     if settings.enabled and settings.blocking is not None and ledger.loop is not None:
         ledger.watch_blocking(ledger.loop, settings.blocking)
-    if _OUR_FIXTURES.intersection(names):
+    if uses_ours:
         from fletsafe._accessors import _use_defaults
 
         defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
@@ -122,7 +123,7 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     try:
         yield ledger
     finally:
-        if _OUR_FIXTURES.intersection(names):
+        if uses_ours:
             _adopt_defaults(ledger)
         finish(item, ledger)
 

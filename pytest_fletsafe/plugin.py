@@ -27,8 +27,10 @@ from ._options import (
     interleavings_for,
 )
 
-_INTERLEAVE = pytest.StashKey[tuple[InterleavingSettings, Any]]()
-_GROWTH_FUNCTION = pytest.StashKey[Any]()
+_INTERLEAVE = pytest.StashKey[InterleavingSettings]()
+#: The test function as collected: pytest-asyncio replaces ``item.obj`` with a sync wrapper
+#: at run time, and the interleavings and growth runs need the ``async def`` itself.
+_FUNCTION = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,15 +54,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        _prepare_interleavings(item)
-        # Kept now, like the interleavings' function: pytest-asyncio swaps item.obj later.
-        item.stash[_GROWTH_FUNCTION] = getattr(item, "obj", None)
+    interleaved = [_prepare_interleavings(item) for item in items]
     checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
+    for item in items:
+        if item.stash[fixtures.SETTINGS].growth is not None:
+            item.stash[_FUNCTION] = getattr(item, "obj", None)
     # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
-    # both only when some test is checked.
+    # both only when some test is checked or interleaved.
+    if any(checked) or any(interleaved):
+        _skip_infrastructure_frames()  # creation sites and steps point into the user's code
     if any(checked) and not config.pluginmanager.has_plugin(_PER_TEST):
-        _skip_infrastructure_frames()
         config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
 
 
@@ -75,33 +78,41 @@ def _skip_infrastructure_frames() -> None:
             skip_directory(os.path.dirname(spec.origin))
 
 
-def _prepare_interleavings(item: pytest.Item) -> None:
+def _prepare_interleavings(item: pytest.Item) -> bool:
     settings = interleavings_for(item)
     if settings is None:
-        return
+        return False
     function = getattr(item, "obj", None)
     if not inspect.iscoroutinefunction(function):
         raise pytest.UsageError(
             f"fletsafe: @pytest.mark.{INTERLEAVINGS} on {item.nodeid}: the test must be an "
             "'async def' function (its tasks are what gets interleaved)"
         )
-    # Kept now: pytest-asyncio replaces item.obj with a sync wrapper at run time.
-    item.stash[_INTERLEAVE] = (settings, function)
-    _skip_infrastructure_frames()  # readable steps point into the user's code
+    item.stash[_INTERLEAVE] = settings
+    item.stash[_FUNCTION] = function
+    return True
+
+
+def _test_arguments(item: pytest.Function) -> dict[str, Any]:
+    """The fixture values the test function itself asks for (as pytest passes them)."""
+    return {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    marked = pyfuncitem.stash.get(_INTERLEAVE, None)
-    if marked is None:
+    settings = pyfuncitem.stash.get(_INTERLEAVE, None)
+    if settings is None:
         return _run_growth_check(pyfuncitem)
     from .scheduler._pytest import run_marked_test
 
-    settings, function = marked
-    funcargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     leaks = pyfuncitem.stash.get(fixtures.SETTINGS, None)
     check = leaks is not None and leaks.enabled and "tasks" in leaks.detectors
-    run_marked_test(function, funcargs, settings, leaks.grace if leaks and check else None)
+    run_marked_test(
+        pyfuncitem.stash[_FUNCTION],
+        _test_arguments(pyfuncitem),
+        settings,
+        leaks.grace if leaks and check else None,
+    )
     return True  # ran here, under the controlled loop; not by pytest-asyncio
 
 
@@ -112,8 +123,8 @@ def _run_growth_check(item: pytest.Function) -> bool | None:
         return None
     from ._growth import assert_no_growth
 
-    function = item.stash.get(_GROWTH_FUNCTION, None) or item.obj
-    funcargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+    function = item.stash.get(_FUNCTION, None) or item.obj
+    funcargs = _test_arguments(item)
     ledger = item.stash.get(fixtures.LEDGER, None)
     loop = ledger.loop if ledger is not None else None
     check = assert_no_growth(
