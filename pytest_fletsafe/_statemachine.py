@@ -22,7 +22,6 @@ a script that replays exactly: the loop is deterministic.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import inspect
@@ -32,8 +31,8 @@ from typing import Any
 from hypothesis import stateful
 
 from .scheduler._choosers import RecordingChooser
-from .scheduler._explore import LeftoverTasks
-from .scheduler._loop import ControlledLoop, describe_wait
+from .scheduler._explore import check_leftovers, close_loop
+from .scheduler._loop import ControlledLoop
 
 __all__ = ["FletStateMachine"]
 
@@ -103,38 +102,11 @@ class FletStateMachine(stateful.RuleBasedStateMachine):
     def teardown(self) -> None:
         try:
             if self.check_leftovers and not self.loop.is_closed():
-                self._check_leftovers()
+                check_leftovers(self.loop, self.leftovers_grace, "when the example ended")
         finally:
-            self._close()
-
-    def _check_leftovers(self) -> None:
-        left = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        left = [t for t in left if not _is_flets_own(t)]
-        if left:
-            self.loop.run_until_complete(asyncio.wait(left, timeout=self.leftovers_grace))
-            left = [t for t in left if not t.done()]
-        if left:
-            raise LeftoverTasks(
-                "tasks still pending when the example ended:\n  "
-                + "\n  ".join(describe_wait(t) for t in left)
-            )
-
-    def _close(self) -> None:
-        loop = self.loop
-        if loop.is_closed():
-            return
-        try:
-            loop.run_until_complete(self.client._close())
-            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        finally:
-            self.client.shutdown()
-            loop.close()
-
-
-def _is_flets_own(task: asyncio.Task[Any]) -> bool:
-    name = getattr(task.get_coro(), "__qualname__", "")
-    return name.endswith("Session.__updates_scheduler")
+            if not self.loop.is_closed():
+                try:
+                    self.loop.run_until_complete(self.client._close())
+                finally:
+                    self.client.shutdown()
+                    close_loop(self.loop)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from apps import APPS
 
 from pytest_fletsafe._client import FletClient, HandlerError
+from pytest_fletsafe.detectors.tasks import is_flets_own
 
 _GRACE = 0.1
 
@@ -68,9 +69,7 @@ async def run_app(name: str, main: Any) -> AppReport:
         report.leaks = [
             f"task {t.get_name()} ({getattr(t.get_coro(), '__qualname__', '?')})"
             for t in created
-            if t is not current
-            and not t.done()
-            and not getattr(t.get_coro(), "__qualname__", "").endswith("__updates_scheduler")
+            if t is not current and not t.done() and not is_flets_own(t)
         ]
     except Exception as error:
         report.crash = f"{type(error).__name__}: {error}"

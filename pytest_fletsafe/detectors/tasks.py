@@ -12,7 +12,7 @@ from typing import Any
 
 from .._ledger import Finding, Ledger
 
-__all__ = ["collect"]
+__all__ = ["collect", "is_flets_own"]
 
 
 def _coro_name(task: asyncio.Task[Any]) -> str:
@@ -20,8 +20,9 @@ def _coro_name(task: asyncio.Task[Any]) -> str:
     return getattr(coro, "__qualname__", type(coro).__name__)
 
 
-def _is_flets_own(task: asyncio.Task[Any]) -> bool:
-    # The session's update scheduler runs until the session closes; the ledger closes it.
+def is_flets_own(task: asyncio.Task[Any]) -> bool:
+    """Flet's session update scheduler: it runs until the session closes, which whoever
+    owns the page does after checking (the ledger, the scheduler, a state machine)."""
     return _coro_name(task).endswith("Session.__updates_scheduler")
 
 
@@ -32,7 +33,7 @@ def collect(ledger: Ledger) -> list[Finding]:
         return [
             t
             for t in list(ledger.created_tasks)
-            if not t.done() and t not in managed and not _is_flets_own(t)
+            if not t.done() and t not in managed and not is_flets_own(t)
         ]
 
     def pending() -> bool:

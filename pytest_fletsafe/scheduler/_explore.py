@@ -27,6 +27,8 @@ __all__ = [
     "Failure",
     "LeftoverTasks",
     "RunOptions",
+    "check_leftovers",
+    "close_loop",
     "explore",
     "replay",
     "run_schedule",
@@ -89,13 +91,13 @@ def run_schedule(
             if loop.callback_errors:
                 raise loop.callback_errors[0]
             if options.leftovers_grace is not None:
-                _check_leftovers(loop, options.leftovers_grace)
+                check_leftovers(loop, options.leftovers_grace, "when the test body finished")
     except Exception as exc:
         return exc
     finally:
         if trace is not None and loop.trace is not None:
             trace.extend(loop.trace)
-        _close(loop)
+        close_loop(loop)
     return None
 
 
@@ -124,19 +126,25 @@ def _no_threads_from(loop_thread: int) -> Iterator[None]:
         threading.Thread.start = original  # type: ignore[method-assign]
 
 
-def _check_leftovers(loop: ControlledLoop, grace: float) -> None:
-    left = [t for t in asyncio.all_tasks(loop) if not t.done()]
+def check_leftovers(loop: ControlledLoop, grace: float, when: str) -> None:
+    """Raise :class:`LeftoverTasks` for tasks still pending after ``grace`` (virtual) seconds.
+
+    Flet's own session scheduler is not a leftover: the page's owner closes it afterwards.
+    """
+    from ..detectors.tasks import is_flets_own
+
+    left = [t for t in asyncio.all_tasks(loop) if not t.done() and not is_flets_own(t)]
     if left:
         loop.run_until_complete(asyncio.wait(left, timeout=grace))  # virtual: free
         left = [t for t in left if not t.done()]
     if left:
         raise LeftoverTasks(
-            "tasks still pending when the test body finished:\n  "
-            + "\n  ".join(describe_wait(t) for t in left)
+            f"tasks still pending {when}:\n  " + "\n  ".join(describe_wait(t) for t in left)
         )
 
 
-def _close(loop: ControlledLoop) -> None:
+def close_loop(loop: ControlledLoop) -> None:
+    """Cancel whatever still runs on ``loop``, let it finish, and close the loop."""
     leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in leftovers:
         task.cancel()
