@@ -21,7 +21,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Hashable
-from typing import Any
 
 from ._errors import LockUsageError
 from ._sites import UNKNOWN_SITE, Site, caller_site
@@ -185,7 +184,3 @@ class KeyLock:
             self.since = time.monotonic()
             self.site = waiter.site
         waiter.wake()
-
-    def describe(self) -> dict[str, Any]:
-        with self._guard:
-            return {"owner": self._owner, "depth": self._depth, "waiters": len(self._waiters)}
