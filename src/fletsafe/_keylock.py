@@ -30,6 +30,7 @@ __all__ = ["KeyLock", "current_holder", "holder_name"]
 _get_running_loop = asyncio._get_running_loop
 _current_task = asyncio.current_task
 _get_ident = threading.get_ident
+_monotonic = time.monotonic
 
 
 def current_holder() -> object:
@@ -108,7 +109,7 @@ class KeyLock:
         if owner is None:
             self._owner = holder
             self._depth = 1
-            self.since = time.monotonic()
+            self.since = _monotonic()
             self.site = caller_site()
             return True
         if owner == holder:
@@ -130,6 +131,12 @@ class KeyLock:
     def acquire(self, holder: object, timeout: float | None = None) -> bool:
         """Block the calling thread until ``holder`` owns the lock (or ``timeout``)."""
         with self._guard:
+            if self._owner is None:  # the uncontended case, inline
+                self._owner = holder
+                self._depth = 1
+                self.since = _monotonic()
+                self.site = caller_site()
+                return True
             got = self._try(holder, blocking=True)
             if got is True:
                 return True
@@ -171,8 +178,8 @@ class KeyLock:
                     f"lock for key {self.key!r} released by {holder_name(holder)}, "
                     f"but held by {owner}"
                 )
-            self._depth -= 1
-            if self._depth:
+            depth = self._depth = self._depth - 1
+            if depth:
                 return
             if not self._waiters:
                 self._owner = None
@@ -181,6 +188,6 @@ class KeyLock:
             waiter.granted = True
             self._owner = waiter.holder
             self._depth = 1
-            self.since = time.monotonic()
+            self.since = _monotonic()
             self.site = waiter.site
         waiter.wake()

@@ -50,17 +50,29 @@ _skipped: tuple[str, ...] = (
 )
 
 
+# filename -> is_infrastructure(filename). A dict lookup on a string whose hash is cached
+# is several times cheaper than startswith() over every prefix, and programs have few files.
+_verdicts: dict[str, bool] = {}
+_VERDICTS_KEPT = 4096
+
+
 def skip_directory(path: str) -> None:
     """Treat every file under ``path`` as infrastructure, never as a creation site."""
     global _skipped
     prefix = _directory_of(os.path.join(path, "x"))
     if prefix not in _skipped:
         _skipped = (*_skipped, prefix)
+        _verdicts.clear()
 
 
 def is_infrastructure(filename: str) -> bool:
     """True for files under a skipped directory (ours, asyncio's, the plugin's, Flet's)."""
-    return filename.startswith(_skipped)
+    verdict = _verdicts.get(filename)
+    if verdict is None:
+        if len(_verdicts) >= _VERDICTS_KEPT:  # e.g. many exec()'d or generated sources
+            _verdicts.clear()
+        verdict = _verdicts[filename] = filename.startswith(_skipped)
+    return verdict
 
 
 def caller_site(depth: int = 2) -> Site:
@@ -74,10 +86,13 @@ def caller_site(depth: int = 2) -> Site:
 
 def caller_site_from(frame: FrameType | None) -> Site:
     """The first frame outside skipped directories, from ``frame`` outwards."""
-    skipped = _skipped
+    verdicts = _verdicts
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(skipped):
+        verdict = verdicts.get(filename)
+        if verdict is None:
+            verdict = is_infrastructure(filename)
+        if not verdict:
             return _new_site(Site, (filename, frame.f_lineno))
         frame = frame.f_back
     return UNKNOWN_SITE

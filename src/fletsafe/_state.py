@@ -124,6 +124,27 @@ class _Locked:
             lock.release(holder)
 
 
+class _LockedKey(_Locked):
+    """:class:`_Locked` for the common single key, without the loops."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, state: AtomicState, key: Hashable) -> None:
+        super().__init__(state, [key])
+        self._lock = self._locks[0]
+
+    def __enter__(self) -> AtomicState:
+        timeout = self._state.lock_timeout
+        if not self._lock.acquire(current_holder(), timeout):
+            raise TimeoutError(f"could not lock key {self._lock.key!r} within {timeout}s")
+        return self._state
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release(current_holder())
+
+
 class AtomicState:
     """Key-value state safe to share between event-loop tasks and worker threads.
 
@@ -181,13 +202,16 @@ class AtomicState:
     def set(self, key: Hashable, value: Any) -> None:
         """Set ``key`` under its lock: waits for (or re-enters) an ``atomic_update``."""
         holder = current_holder()
-        lock = self._lock_for(key)
-        if not lock.acquire(holder, self.lock_timeout):
-            raise TimeoutError(f"could not lock key {key!r} within {self.lock_timeout}s")
-        try:
+        lock = self._locks.get(key) or self._lock_for(key)
+        if lock.owner == holder:  # inside our own atomic_update: only we can release it
             old = self._write(key, value, "set")
-        finally:
-            lock.release(holder)
+        else:
+            if not lock.acquire(holder, self.lock_timeout):
+                raise TimeoutError(f"could not lock key {key!r} within {self.lock_timeout}s")
+            try:
+                old = self._write(key, value, "set")
+            finally:
+                lock.release(holder)
         self._notify(key, old, value)
 
     async def aset(self, key: Hashable, value: Any) -> None:
@@ -262,7 +286,7 @@ class AtomicState:
         """
         locked = self._single.get(key)
         if locked is None:  # stateless and re-entrant, so one per key serves every caller
-            locked = self._single[key] = _Locked(self, [key])
+            locked = self._single[key] = _LockedKey(self, key)
         return locked
 
     def atomic_multi_update(self, *keys: Hashable) -> _Locked:

@@ -98,6 +98,7 @@ class _TaskRecord:
     cancel_requested = False
     timed_out = False
     stuck = False
+    final: TaskState | None = None  # how it ended, once it has
 
     def __init__(self, manager: TaskManager, name: str, site: Site, background: bool) -> None:
         self.manager = manager
@@ -112,6 +113,8 @@ class _TaskRecord:
 
     @property
     def state(self) -> TaskState:
+        if self.final is not None:
+            return self.final
         if self.stuck:
             return "stuck"
         if self.task is None:

@@ -34,7 +34,7 @@ import threading
 import time
 import types
 import warnings
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -54,6 +54,7 @@ from ._task_records import (
 __all__ = ["TaskManager"]
 
 _log = logging.getLogger("fletsafe.tasks")
+_get_running_loop = asyncio._get_running_loop
 
 T = TypeVar("T")
 
@@ -95,9 +96,9 @@ class TaskManager:
         self._loop = loop
         self._lock = threading.RLock()
         self._live: dict[_TaskRecord, None] = {}  # insertion-ordered set
+        # The latest record of each name, running or finished (bounded: see _forget_finished).
         self._named: dict[str, _TaskRecord] = {}
-        # Latest state of finished *named* tasks, oldest first, bounded.
-        self._finished_states: OrderedDict[str, TaskState] = OrderedDict()
+        self._named_limit = 2 * _FINISHED_NAMES_KEPT
         self._errors: deque[TaskError] = deque(maxlen=_ERRORS_KEPT)
         self._counts = dict.fromkeys(
             ("created", "completed", "failed", "cancelled", "timed_out", "stuck"), 0
@@ -166,14 +167,22 @@ class TaskManager:
             with self._lock:
                 if self._closed:
                     raise DisposedError(f"{self!r} was disposed; task {name!r} was not started")
-                loop, on_loop = self._bind_loop()
+                loop = self._loop
+                if loop is not None and loop is _get_running_loop():  # the common case
+                    on_loop = True
+                else:
+                    loop, on_loop = self._bind_loop()
                 record = _TaskRecord(self, name, site, background)
                 if timeout is not None:
                     record.timeout = timeout
                 self._live[record] = None
-                replaced = None if background else self._named.get(name)
+                replaced = None
                 if not background:
-                    self._named[name] = record
+                    named = self._named
+                    replaced = named.get(name)
+                    if replaced is None and len(named) >= self._named_limit:
+                        self._forget_finished()
+                    named[name] = record
                 if on_loop:
                     handle: TaskHandle[T] = self._start(record, coro)
                 else:
@@ -183,8 +192,10 @@ class TaskManager:
                         loop.call_soon_threadsafe(self._start_handed_off, record)
                     except RuntimeError:  # the loop closed meanwhile: nothing was started
                         del self._live[record]
-                        if not background:
-                            self._named.pop(name, None)
+                        if replaced is not None:
+                            self._named[name] = replaced
+                        elif not background:
+                            del self._named[name]
                         record.coro = None
                         raise
                     handle.add_done_callback(self._cancel_from_future(record))
@@ -192,14 +203,21 @@ class TaskManager:
         except BaseException:
             coro.close()
             raise
-        if replaced is not None:
+        if replaced is not None and replaced.final is None:
             self._request_cancel(replaced)
         return handle
 
+    def _forget_finished(self) -> None:
+        """Keep the states of the latest finished names only; amortised O(1) per name."""
+        named = self._named
+        finished = [name for name, record in named.items() if record.final is not None]
+        for name in finished[: len(finished) - _FINISHED_NAMES_KEPT]:
+            del named[name]
+        # Many live names keep the dict big: grow the limit so the next scan is as far off.
+        self._named_limit = max(2 * _FINISHED_NAMES_KEPT, 2 * len(named))
+
     def _bind_loop(self) -> tuple[asyncio.AbstractEventLoop, bool]:
-        running = asyncio._get_running_loop()
-        if running is not None and running is self._loop:  # the common case, first
-            return running, True
+        running = _get_running_loop()
         if self._loop is None:
             if running is None:
                 raise RuntimeError(
@@ -234,8 +252,8 @@ class TaskManager:
             self._finish(record, "timed_out" if record.timed_out else "cancelled", None, None)
             raise
         except BaseException as exc:
-            self._finish(record, "failed", exc, None)
             task = record.task
+            self._finish(record, "failed", exc, None)
             if task is not None:  # mark it retrieved: we logged it, asyncio need not
                 task.add_done_callback(_retrieve_exception)
             raise
@@ -272,18 +290,11 @@ class TaskManager:
         if error is not None:
             self._errors.append(TaskError(record.name, error, record.site, record.background))
             _log.error("task %r failed (created at %s)", record.name, record.site, exc_info=error)
+        record.final = state
+        record.task = None  # a finished record may stay in _named: don't keep its result alive
         with self._lock:
             self._live.pop(record, None)
-            name = record.name
-            if self._named.get(name) is record:
-                del self._named[name]
             self._counts[state] += 1
-            if not record.background:
-                finished = self._finished_states
-                finished[name] = state
-                finished.move_to_end(name)
-                if len(finished) > _FINISHED_NAMES_KEPT:
-                    finished.popitem(last=False)
         future = record.future
         if future is not None and not future.done():
             try:
@@ -344,9 +355,8 @@ class TaskManager:
 
     def cancel_task(self, name: str) -> bool:
         """Cancel the running task called ``name``. False if there is none."""
-        with self._lock:
-            record = self._named.get(name)
-        if record is None:
+        record = self._named.get(name)
+        if record is None or record.final is not None:
             return False
         self._request_cancel(record)
         return True
@@ -467,11 +477,8 @@ class TaskManager:
     def get_task_status(self, name: str) -> TaskState | None:
         """State of the latest task called ``name``, or None if there never was one."""
         self._reap_all()
-        with self._lock:
-            record = self._named.get(name)
-            if record is not None:
-                return record.state
-            return self._finished_states.get(name)
+        record = self._named.get(name)
+        return None if record is None else record.state
 
     def _live_tasks(self) -> list[asyncio.Task[Any]]:
         """The asyncio tasks not finished yet (for the pytest plugin's detectors)."""

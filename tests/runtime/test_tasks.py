@@ -7,6 +7,7 @@ import concurrent.futures
 import gc
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -57,6 +58,39 @@ async def test_create_task_runs_the_coroutine_under_its_name() -> None:
     await asyncio.sleep(0)
     assert manager.get_task_status("load") == "completed"
     assert manager.active_tasks() == []
+
+
+async def test_finished_states_are_bounded_but_live_tasks_never_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("fletsafe._tasks._FINISHED_NAMES_KEPT", 4)
+    manager = TaskManager()
+    blocker = asyncio.Event()
+    live = [manager.create_task(f"live-{i}", blocker.wait()) for i in range(10)]
+    for i in range(30):
+        await manager.create_task(f"done-{i}", _sleep_and_return(i))
+    assert manager.get_task_status("done-29") == "completed"
+    assert manager.get_task_status("done-0") is None  # forgotten: only the latest are kept
+    assert len(manager._named) <= 2 * 10 + 4
+    assert all(manager.get_task_status(f"live-{i}") == "running" for i in range(10))
+    blocker.set()
+    await asyncio.gather(*live)
+
+
+async def test_a_finished_named_task_does_not_keep_its_result_alive() -> None:
+    class Result:
+        pass
+
+    manager = TaskManager()
+
+    async def produce() -> Result:
+        return Result()
+
+    ref = weakref.ref(await manager.create_task("produce", produce))
+    await asyncio.sleep(0)
+    gc.collect()
+    assert ref() is None
+    assert manager.get_task_status("produce") == "completed"
 
 
 async def test_create_task_accepts_a_coroutine_function() -> None:
