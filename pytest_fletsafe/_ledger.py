@@ -85,6 +85,8 @@ class Ledger:
     created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
     threads_before: frozenset[int] = frozenset()
     watchdog: Watchdog | None = None
+    findings: list[Finding] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)  # detectors that have run
     _undo: list[Callable[[], object]] = field(default_factory=list)
 
     def allowed(self, name: str) -> bool:

@@ -38,10 +38,11 @@ __all__ = [
 FINDINGS = pytest.StashKey[list[Finding]]()
 LEDGER = pytest.StashKey[Ledger]()
 SETTINGS = pytest.StashKey[Settings]()
-#: Set at collection for sync tests checked process-wide without our fixtures: they need no
-#: loop and no fixture ordering, so plain setup/teardown hooks check them (cheaper).
-HOOK_CHECKED = pytest.StashKey[Ledger]()
+#: Set at collection for tests checked process-wide without our fixtures: hooks create and
+#: finish their ledger, which costs far less than a fixture (see ``watch_runner``).
+HOOK_CHECKED = pytest.StashKey[bool]()
 LEDGER_FIXTURE = "_fletsafe_ledger"
+FUNCTION_RUNNER = "_function_scoped_runner"  # pytest-asyncio's runner of per-test loops
 _OUR_FIXTURES = frozenset(
     {"flet_page", "flet_client", "task_manager", "memory_manager", "atomic_state", "lifetime"}
 )
@@ -60,17 +61,33 @@ def prepare(item: pytest.Item) -> bool:
         return False
     if LEDGER_FIXTURE in fixturenames:
         return True
-    # pytest-asyncio adds its runner to the fixture names only at setup; ask the function.
-    is_async = inspect.iscoroutinefunction(getattr(item, "obj", None))
-    if _OUR_FIXTURES.intersection(fixturenames) or (
-        settings.enabled and settings.process_wide and (is_async or _is_async(fixturenames))
-    ):
+    if _OUR_FIXTURES.intersection(fixturenames):
         fixturenames.insert(0, LEDGER_FIXTURE)
         return True
-    if settings.enabled and settings.process_wide:
-        item.stash[HOOK_CHECKED] = Ledger(settings)
+    if not (settings.enabled and settings.process_wide):
+        return False
+    # pytest-asyncio adds its runner to the fixture names only at setup; ask the function.
+    is_async = inspect.iscoroutinefunction(getattr(item, "obj", None))
+    if (is_async and _test_loop_scope(item) != "function") or _is_async(fixturenames):
+        # A loop that outlives the test: the ledger fixture fetches it up front.
+        fixturenames.insert(0, LEDGER_FIXTURE)
         return True
-    return False
+    # Checked by hooks, which cost far less than a fixture; a function-scoped loop is
+    # watched from the moment pytest-asyncio creates it (see watch_runner).
+    item.stash[HOOK_CHECKED] = True
+    return True
+
+
+def _test_loop_scope(item: pytest.Item) -> str:
+    """The loop scope pytest-asyncio gives this async test: marker, else ini, else function."""
+    marker = item.get_closest_marker("asyncio")
+    scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope") if marker else None
+    if not scope:
+        try:
+            scope = item.config.getini("asyncio_default_test_loop_scope")
+        except ValueError:  # pytest-asyncio is not installed
+            scope = None
+    return str(scope or "function")
 
 
 def _runner_fixture(fixturenames: list[str]) -> str:
@@ -78,7 +95,7 @@ def _runner_fixture(fixturenames: list[str]) -> str:
     for name in fixturenames:
         if _is_async([name]):
             return name
-    return "_function_scoped_runner"
+    return FUNCTION_RUNNER
 
 
 def _test_loop(request: pytest.FixtureRequest, ledger: Ledger) -> asyncio.AbstractEventLoop:
@@ -107,13 +124,9 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     uses_ours = bool(_OUR_FIXTURES.intersection(names))
     # A sync test only needs a loop for a page or managed objects; an async one has its own.
     if uses_ours or (watch and _is_async(names)):
-        ledger.loop = _test_loop(request, ledger)
+        _watch(ledger, _test_loop(request, ledger))
     if watch:
-        if ledger.loop is not None:
-            ledger.watch_loop(ledger.loop)
         ledger.watch_threads()
-    if settings.enabled and settings.blocking is not None and ledger.loop is not None:
-        ledger.watch_blocking(ledger.loop, settings.blocking)
     if uses_ours:
         from fletsafe._accessors import _use_defaults
 
@@ -128,17 +141,51 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         finish(item, ledger)
 
 
+def _watch(ledger: Ledger, loop: asyncio.AbstractEventLoop) -> None:
+    ledger.loop = loop
+    settings = ledger.settings
+    if settings.enabled and settings.process_wide:
+        ledger.watch_loop(loop)
+    if settings.enabled and settings.blocking is not None:
+        ledger.watch_blocking(loop, settings.blocking)
+
+
+def watch_runner(ledger: Ledger, runner: Any, runner_def: pytest.FixtureDef[Any]) -> None:
+    """A hook-checked test's function-scoped loop runner was just created: watch its loop,
+    and check what needs the loop as the runner's *last* finalizer.
+
+    Finalizers run in reverse order, and every fixture using the loop (async fixtures, via
+    pytest-asyncio) registers its own teardown on the runner after this one. So the check
+    runs after all of them and before the runner's own teardown cancels leftover tasks.
+    """
+    _watch(ledger, runner.get_loop())
+    runner_def.addfinalizer(functools.partial(_check_loop, ledger))
+
+
+def _check_loop(ledger: Ledger) -> None:
+    from . import detectors
+
+    try:
+        if ledger.settings.enabled:
+            detectors.collect(ledger, detectors.ON_LOOP)
+    finally:
+        ledger.cleanup()  # restores the loop's task factory and stops the watchdog
+
+
 def finish(item: pytest.Item, ledger: Ledger) -> None:
     """Detect, record the findings on the item, then clean up."""
     from . import detectors
 
     try:
-        item.stash[FINDINGS] = findings = (
-            detectors.collect(ledger) if ledger.settings.enabled else []
-        )
-        item.user_properties.extend(("leakcheck", str(finding)) for finding in findings)
+        findings = detectors.collect(ledger) if ledger.settings.enabled else []
+        if findings:
+            item.stash[FINDINGS] = findings
+            item.user_properties.extend(("leakcheck", str(finding)) for finding in findings)
     finally:
         ledger.cleanup()
+        # Items live until the session ends; a ledger kept on each would grow the heap the
+        # garbage collector walks for the rest of the run.
+        del item.stash[LEDGER]
 
 
 def _adopt_defaults(ledger: Ledger) -> None:
@@ -204,7 +251,7 @@ def _handler_name(handler: Callable[..., Any]) -> str:
     return getattr(handler, "__qualname__", repr(handler))
 
 
-def _instrument(client: FletClient, ledger: Ledger) -> None:
+def instrument(client: FletClient, ledger: Ledger) -> None:
     """Record ``run_task``/``run_thread``/pubsub calls with their call sites."""
     from fletsafe._sites import caller_site
 
@@ -267,7 +314,7 @@ def flet_page(_fletsafe_ledger: Ledger) -> Page:
 
     assert _fletsafe_ledger.loop is not None
     client = FletClient(_fletsafe_ledger.loop)
-    _instrument(client, _fletsafe_ledger)
+    instrument(client, _fletsafe_ledger)
     _fletsafe_ledger.clients.append(client)
     _fletsafe_ledger.on_cleanup(functools.partial(_shut_down, client, _fletsafe_ledger))
     return client.page

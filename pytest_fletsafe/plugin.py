@@ -8,12 +8,13 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import os
+from collections.abc import Generator
 from typing import Any
 
 import pytest
 
 from . import fixtures
-from ._ledger import Finding
+from ._ledger import Finding, Ledger
 from ._options import (
     DETECTORS,
     INTERLEAVINGS,
@@ -145,9 +146,9 @@ _PER_TEST = "fletsafe.per-test"
 class _PerTestHooks:
     """Hooks that run for every test, registered only when some test is checked.
 
-    Plain (not wrapper) hooks on purpose: a wrapper costs a generator per call, three
-    times per test. The leak report is applied in ``pytest_runtest_logreport`` (tryfirst),
-    before the terminal, JUnit and xdist see the report.
+    Plain hooks where possible: a wrapper costs a generator per call. The leak report is
+    applied in ``pytest_runtest_logreport`` (tryfirst), before the terminal, JUnit and
+    xdist see the report.
     """
 
     def __init__(self) -> None:
@@ -156,18 +157,32 @@ class _PerTestHooks:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
-        if ledger is not None:
+        if item.stash.get(fixtures.HOOK_CHECKED, False):
+            ledger = item.stash[fixtures.LEDGER] = Ledger(item.stash[fixtures.SETTINGS])
             ledger.watch_threads()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Generator[None, Any, Any]:
+        # A wrapper, because the runner must exist before its finalizer can be added.
+        value = yield
+        if fixturedef.argname == fixtures.FUNCTION_RUNNER:
+            item = request.node
+            if item.stash.get(fixtures.HOOK_CHECKED, False):
+                fixtures.watch_runner(item.stash[fixtures.LEDGER], value, fixturedef)
+        return value
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         # trylast: pytest's own teardown has finalized every fixture (and the ledger's).
-        ledger = item.stash.get(fixtures.HOOK_CHECKED, None)
-        if ledger is not None:
-            fixtures.finish(item, ledger)
+        if item.stash.get(fixtures.HOOK_CHECKED, False):
+            ledger = item.stash.get(fixtures.LEDGER, None)
+            if ledger is not None:  # None if setup failed before ours ran
+                fixtures.finish(item, ledger)
         findings = item.stash.get(fixtures.FINDINGS, None)
         if findings:
+            del item.stash[fixtures.FINDINGS]  # reported once, even if the item runs again
             self._texts[item.nodeid] = _format(item.nodeid, findings)
 
     @pytest.hookimpl(tryfirst=True)

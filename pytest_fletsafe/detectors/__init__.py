@@ -18,15 +18,27 @@ _DETECTORS = {
     "pubsub": pubsub.collect,
     "locks": locks.collect,
     "errors": errors.collect,
+    "blocking": blocking.collect,
 }
 
+#: Detectors that need the test's loop still open. For a test checked without our fixtures
+#: they run as the loop runner's last finalizer, before pytest-asyncio cancels what is left.
+ON_LOOP = frozenset({"tasks", "blocking"})
 
-def collect(ledger: Ledger) -> list[Finding]:
-    """Every finding of the detectors switched on for this test, allow-list applied."""
-    findings: list[Finding] = []
+
+def collect(ledger: Ledger, only: frozenset[str] | None = None) -> list[Finding]:
+    """Run the enabled detectors (of ``only``) that have not run yet; all findings so far.
+
+    Each detector runs once per test, so the loop-bound ones can run early and the rest
+    after every fixture has finalized. The allow-list is applied here.
+    """
+    enabled = ledger.settings.detectors
     for name, detector in _DETECTORS.items():
-        if name in ledger.settings.detectors:
-            findings.extend(f for f in detector(ledger) if not ledger.allowed(f.name))
-    if ledger.settings.blocking is not None:
-        findings.extend(f for f in blocking.collect(ledger) if not ledger.allowed(f.name))
-    return findings
+        if name in ledger.checked or (only is not None and name not in only):
+            continue
+        ledger.checked.add(name)
+        if name in enabled or (name == "blocking" and ledger.settings.blocking is not None):
+            found = detector(ledger)
+            if found:
+                ledger.findings.extend(f for f in found if not ledger.allowed(f.name))
+    return ledger.findings

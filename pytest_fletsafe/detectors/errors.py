@@ -16,6 +16,14 @@ __all__ = ["collect"]
 
 
 def collect(ledger: Ledger) -> list[Finding]:
+    if not (
+        ledger.clients
+        or ledger.run_tasks
+        or ledger.run_threads
+        or ledger.task_managers
+        or ledger.loop_errors
+    ):
+        return []
     findings = [
         Finding("error", "handler", None, f"raised (Flet only logged it):\n{crash}")
         for client in ledger.clients

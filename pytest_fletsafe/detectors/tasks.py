@@ -27,6 +27,8 @@ def is_flets_own(task: asyncio.Task[Any]) -> bool:
 
 
 def collect(ledger: Ledger) -> list[Finding]:
+    if not (ledger.task_managers or ledger.run_tasks or ledger.created_tasks):
+        return []  # the common case: nothing was started, nothing to wait for
     managed = {t for manager in ledger.task_managers for t in manager._live_tasks()}
 
     def leftovers() -> list[asyncio.Task[Any]]:

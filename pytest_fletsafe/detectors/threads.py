@@ -31,6 +31,8 @@ def collect(ledger: Ledger) -> list[Finding]:
     def pending() -> bool:
         return any(not r.finished for r in ledger.run_threads) or bool(new_threads())
 
+    if not pending():
+        return []  # the common case: no waiting, and no second look at every thread
     ledger.settle(pending)
     findings = [
         Finding("thread", r.name, r.site, "still running (run_thread)")

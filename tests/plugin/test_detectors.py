@@ -155,6 +155,83 @@ async def test_unmarked_is_not_checked_process_wide():
     result.stdout.fnmatch_lines(["*task 'orphan' still pending — created at *test_*.py:*"])
 
 
+PROCESS_WIDE_FIXTURES = """
+stop = threading.Event()
+
+@pytest.fixture
+def poller():  # sync, set up before the loop exists, torn down after it closed
+    thread = threading.Thread(target=stop.wait, args=(5,), name="poller")
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+@pytest.fixture
+async def refresher():  # async: torn down on the loop, before pytest-asyncio closes it
+    task = asyncio.get_running_loop().create_task(forever(), name="refresher")
+    yield
+    task.cancel()
+
+@pytest.fixture
+async def forgetful():
+    asyncio.get_running_loop().create_task(forever(), name="forgotten")
+    yield
+"""
+
+
+def test_process_wide_work_undone_in_fixture_teardowns_is_not_a_leak(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(
+        HEADER
+        + PROCESS_WIDE_FIXTURES
+        + """
+@pytest.mark.leakcheck(grace=0)
+async def test_view(poller, refresher):
+    await asyncio.sleep(0)
+"""
+    )
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_task_an_async_fixture_forgot_is_caught_process_wide(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        HEADER
+        + PROCESS_WIDE_FIXTURES
+        + """
+@pytest.mark.leakcheck(grace=0)
+async def test_view(poller, forgetful):
+    await asyncio.sleep(0)
+"""
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*task 'forgotten' still pending — created at *test_*.py:*"])
+    result.stdout.no_fnmatch_line("*poller*")
+
+
+@pytest.mark.parametrize("scope", ["function", "module"])
+def test_plain_tasks_are_caught_on_every_loop_scope(tester: pytest.Pytester, scope: str) -> None:
+    tester.makepyfile(
+        HEADER
+        + f"""
+@pytest.mark.leakcheck(grace=0)
+@pytest.mark.asyncio(loop_scope={scope!r})
+async def test_leaky():
+    asyncio.get_running_loop().create_task(forever(), name="orphan")
+
+@pytest.mark.leakcheck(grace=0)
+@pytest.mark.asyncio(loop_scope={scope!r})
+async def test_clean():
+    task = asyncio.get_running_loop().create_task(forever(), name="orphan")
+    task.cancel()
+"""
+    )
+    result = tester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*test_leaky left 1 thing(s) behind:", "*task 'orphan'*"])
+
+
 def test_a_task_that_finishes_within_the_grace_period_is_not_a_leak(
     tester: pytest.Pytester,
 ) -> None:
