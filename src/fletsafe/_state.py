@@ -19,6 +19,7 @@ Design choices:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import logging
@@ -63,6 +64,8 @@ class LockInfo:
     site: Site
     """Where the current holder acquired it."""
     depth: int
+    abandoned: bool = False
+    """The holder has finished (a done task, a dead thread): nobody will ever release it."""
 
 
 _new_update = tuple.__new__  # skips NamedTuple's Python-level __new__ on every write
@@ -78,6 +81,12 @@ def _ordered(keys: Iterable[Hashable]) -> list[Hashable]:
         return sorted(unique, key=_sort_key)
     except TypeError:  # keys of one type that do not compare (e.g. tuples of mixed types)
         return sorted(unique, key=lambda k: (type(k).__qualname__, repr(k)))
+
+
+def _finished(holder: object, alive_threads: set[int | None]) -> bool:
+    if isinstance(holder, asyncio.Task):
+        return holder.done()
+    return holder not in alive_threads
 
 
 class _Locked:
@@ -299,7 +308,10 @@ class AtomicState:
         """Keys locked right now: by whom, for how long, acquired where."""
         now = time.monotonic()
         with self._locks_guard:
-            locks = list(self._locks.values())
+            locks = [lock for lock in self._locks.values() if lock.owner is not None]
+        if not locks:
+            return []
+        alive = {thread.ident for thread in threading.enumerate()}
         return [
             LockInfo(
                 lock.key,
@@ -307,9 +319,9 @@ class AtomicState:
                 now - lock.since,
                 lock.site,
                 lock.depth,
+                abandoned=_finished(lock.owner, alive),
             )
             for lock in locks
-            if lock.owner is not None
         ]
 
     # -- change notifications -------------------------------------------------------------

@@ -327,6 +327,21 @@ def test_held_locks_names_key_holder_and_acquire_site() -> None:
     assert state.held_locks() == []
 
 
+async def test_a_lock_whose_holder_finished_is_reported_abandoned() -> None:
+    state = AtomicState()
+
+    async def forgets_to_release() -> None:
+        await state._lock_for("cart").acquire_async(asyncio.current_task())
+
+    await asyncio.create_task(forgets_to_release())
+    thread = threading.Thread(target=lambda: state._lock_for("draft").acquire(0xDEAD))
+    thread.start()
+    thread.join()
+    with state.atomic_update("live"):
+        infos = {info.key: info.abandoned for info in state.held_locks()}
+    assert infos == {"cart": True, "draft": True, "live": False}
+
+
 async def test_held_locks_names_the_holding_task() -> None:
     state = AtomicState()
     async with _held_by_task(state, "draft", name="autosave"):
