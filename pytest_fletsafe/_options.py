@@ -175,6 +175,19 @@ def _merged_kwargs(
 _UNMARKED = pytest.StashKey[Settings]()
 
 
+def machine_settings(grace: float) -> Settings:
+    """What a FletStateMachine checks: every detector on its own objects, nothing else of
+    the process (hypothesis runs many examples in one test)."""
+    return Settings(
+        enabled=True,
+        process_wide=False,
+        detectors=frozenset(DETECTORS),
+        grace=grace,
+        blocking=None,
+        allow=(),
+    )
+
+
 def settings_for(item: pytest.Item) -> Settings:
     """Resolve marker > command line > ini > default for ``item``."""
     config = item.config

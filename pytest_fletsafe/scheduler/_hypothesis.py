@@ -19,20 +19,32 @@ from hypothesis import strategies as st
 from ._choosers import RecordingChooser
 from ._explore import run_schedule
 
-__all__ = ["Schedule", "schedules"]
+__all__ = ["PlanChooser", "Schedule", "plans", "schedules"]
 
 
-class _PlanChooser(RecordingChooser):
-    def __init__(self, plan: list[tuple[bool, int]]) -> None:
+class PlanChooser(RecordingChooser):
+    """Follows a plan of (deviate?, which) pairs; past its end, the default order."""
+
+    def __init__(self, plan: list[tuple[bool, int]] | None = None) -> None:
         super().__init__()
+        self.follow(plan or [])
+
+    def follow(self, plan: list[tuple[bool, int]]) -> None:
+        """Apply ``plan`` from the next choice point on (a state machine's next step)."""
         self._plan = plan
+        self._start = len(self.decisions)
 
     def _decide(self, count: int) -> int:
-        index = len(self.decisions)
+        index = len(self.decisions) - self._start
         if index >= len(self._plan):
             return 0
         deviate, which = self._plan[index]
         return 1 + (which - 1) % (count - 1) if deviate else 0
+
+
+def plans(max_choice_points: int = 64) -> st.SearchStrategy[list[tuple[bool, int]]]:
+    """Plans for :class:`PlanChooser`, shrinking towards fewer deviations."""
+    return st.lists(st.tuples(st.booleans(), st.integers(1, 8)), max_size=max_choice_points)
 
 
 class _DrawnPCTChooser(RecordingChooser):
@@ -76,7 +88,7 @@ class Schedule:
     def run(self, program: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run ``program`` under this schedule; re-raise its error."""
         chooser: RecordingChooser = (
-            _DrawnPCTChooser(*self.pct) if self.pct is not None else _PlanChooser(self.plan)
+            _DrawnPCTChooser(*self.pct) if self.pct is not None else PlanChooser(self.plan)
         )
         error = run_schedule(program, chooser)
         self.decisions = chooser.decisions
@@ -114,5 +126,4 @@ def schedules(
         return st.tuples(priorities, changes).map(lambda drawn: Schedule(pct=drawn))
     if strategy != "random":
         raise ValueError(f"strategy must be 'random' or 'pct', got {strategy!r}")
-    step = st.tuples(st.booleans(), st.integers(1, 8))
-    return st.lists(step, max_size=max_choice_points).map(lambda plan: Schedule(plan=plan))
+    return plans(max_choice_points).map(lambda plan: Schedule(plan=plan))

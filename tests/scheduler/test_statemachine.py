@@ -123,3 +123,146 @@ def test_a_clean_machine_passes(tester: pytest.Pytester) -> None:
         """
     )
     tester.runpytest().assert_outcomes(passed=1)
+
+
+RACY_COUNTER = """
+import asyncio
+import flet as ft
+from hypothesis import Phase, settings
+from hypothesis.stateful import initialize, invariant, rule
+from pytest_fletsafe import FletStateMachine
+
+class Counter(FletStateMachine):
+    interleave_handlers = {interleave}
+
+    @initialize()
+    async def open(self):
+        self.count = 0
+        self.expected = 0
+        self.add = ft.Button("+1", on_click=self.read_then_write)
+        self.bump = ft.Button("+1 later", on_click=self.write_later)
+        self.page.add(self.add, self.bump)
+
+    async def read_then_write(self, e):
+        value = self.count
+        await asyncio.sleep(0)
+        self.count = value + 1  # lost if write_later lands in between
+
+    async def write_later(self, e):
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        self.count += 1
+
+    @rule()
+    async def click_both(self):
+        await asyncio.gather(self.client.click(self.add), self.client.click(self.bump))
+        self.expected += 2
+
+    @rule()
+    async def resize(self):
+        await self.client.resize(400, 300)
+
+    @invariant()
+    def every_click_counted(self):
+        assert self.count == self.expected, f"{{self.count}} != {{self.expected}}"
+
+TestCounter = Counter.TestCase
+# Without the explain phase, which re-runs each step many times to annotate the script.
+TestCounter.settings = settings(max_examples=100, stateful_step_count=10, deadline=None,
+    database=None, derandomize=True, phases=[Phase.generate, Phase.shrink])
+"""
+
+
+def test_overlapping_handlers_are_interleaved_and_shrunk_to_a_minimal_schedule(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(RACY_COUNTER.format(interleave=True))
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    steps = output[output.index("state = Counter()") :].split("state.teardown()")[0]
+    assert steps.count("state.click_both()") == 1  # one overlapping pair is enough
+    assert "state.resize()" not in steps
+    # The write must land between the read and the write of the other handler: two
+    # deviations from the plain order, and no more, are what it takes.
+    assert "Draw 2 (schedule): [(True, 1), (True, 1)]" in steps, steps
+
+
+def test_without_interleaving_the_plain_order_hides_the_race(tester: pytest.Pytester) -> None:
+    tester.makepyfile(RACY_COUNTER.format(interleave=False))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+LEAKY_VIEW = """
+import flet as ft
+from fletsafe import get_memory_manager
+from hypothesis import settings
+from hypothesis.stateful import initialize, rule
+from pytest_fletsafe import FletStateMachine
+
+class View(FletStateMachine):
+    @initialize()
+    async def open(self):
+        self.button = ft.Button("Save")
+        self.page.add(self.button)
+        get_memory_manager().register_event_handler("save", "click", print, control=self.button)
+        if {dispose_on_close}:
+            self.page.on_close = lambda e: get_memory_manager().dispose()
+
+    @rule()
+    async def click(self):
+        await self.client.click(self.button)
+
+TestView = View.TestCase
+TestView.settings = settings(max_examples=5, deadline=None, database=None, derandomize=True)
+"""
+
+
+def test_a_handler_left_registered_after_the_window_closes_fails_the_example(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(LEAKY_VIEW.format(dispose_on_close=False))
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*1 thing(s) left behind:", "*handler 'save.on_click' handler still attached*"]
+    )
+
+
+def test_a_view_that_disposes_when_the_window_closes_passes(tester: pytest.Pytester) -> None:
+    tester.makepyfile(LEAKY_VIEW.format(dispose_on_close=True))
+    tester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_lock_abandoned_by_a_finished_handler_fails_the_step(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import asyncio
+        import flet as ft
+        from fletsafe import get_atomic_state_manager
+        from hypothesis import settings
+        from hypothesis.stateful import initialize, rule
+        from pytest_fletsafe import FletStateMachine
+
+        class Cart(FletStateMachine):
+            @initialize()
+            async def open(self):
+                self.button = ft.Button("Buy", on_click=self.buy)
+                self.page.add(self.button)
+
+            async def buy(self, e):
+                lock = get_atomic_state_manager().atomic_update("cart")
+                await lock.__aenter__()  # and never __aexit__
+
+            @rule()
+            async def click_buy(self):
+                await self.client.click(self.button)
+
+        TestCart = Cart.TestCase
+        TestCart.settings = settings(max_examples=5, deadline=None, database=None,
+            derandomize=True)
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*AtomicState keys held by a holder that has finished: 'cart'*"])
