@@ -9,13 +9,15 @@ allocations grow once and then stop), then counts after a full ``gc.collect()`` 
 points — after warm-up, halfway, at the end. Something counts as growing only if it grew in
 *both* halves and by at least half an object per iteration, which filters out noise that
 grows once. Counted: what a Flet page holds (overlay, controls, views, the session's live
-control index, pubsub subscriptions) and objects by type. Only when something grew are a few
+control index, the event handlers attached to them, pubsub subscriptions, the registrations
+of the app's MemoryManager) and objects by type. Only when something grew are a few
 more repetitions run under tracemalloc, to name where: tracing slows every allocation, and
 a passing check should not pay for it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import inspect
 import tracemalloc
@@ -44,9 +46,27 @@ def _page_counts(page: Any) -> dict[str, int]:
         session = page.session
     except RuntimeError:  # the session is gone: nothing more to count
         return counts
-    counts["session index (live controls)"] = len(session.index)
+    live = list(session.index.values())
+    counts["session index (live controls)"] = len(live)
+    counts["event handlers (page and live controls)"] = _attached_handlers(live)
     counts["pubsub subscriptions"] = len(subscriptions(page.pubsub))
+    from fletsafe._accessors import _current_defaults
+
+    memory = _current_defaults()[1]
+    if memory is not None:
+        counts["MemoryManager registrations"] = len(memory.active_handlers())
     return counts
+
+
+def _attached_handlers(controls: list[Any]) -> int:
+    """``on_*`` event fields set, over ``controls`` (Flet controls are dataclasses)."""
+    count = 0
+    for control in controls:
+        if dataclasses.is_dataclass(control):
+            for field in dataclasses.fields(control):
+                if field.name.startswith("on_") and getattr(control, field.name, None):
+                    count += 1
+    return count
 
 
 # Containers and plumbing grow as a *consequence* of whatever really grows; reporting them
@@ -87,9 +107,10 @@ async def assert_no_growth(
     """Run ``lifecycle`` ``warmup + iterations`` times; raise :class:`GrowthError` if anything
     keeps growing. ``lifecycle`` may be sync or async (``open_and_close_view``).
 
-    With ``page`` (``flet_page``), its overlay, controls, views, live control index and pubsub
-    subscriptions are counted too, and growing types are attributed to the page container
-    that holds them ("AlertDialog +20, page.overlay holds 20").
+    With ``page`` (``flet_page``), its overlay, controls, views, live control index, the event
+    handlers attached to the page and its controls, pubsub subscriptions and the registrations
+    of the test's MemoryManager are counted too, and growing types are attributed to the page
+    container that holds them ("AlertDialog +20, page.overlay holds 20").
     """
     if iterations < 4:
         raise ValueError(

@@ -69,6 +69,36 @@ def test_a_lifecycle_that_cleans_up_passes(tester: pytest.Pytester) -> None:
     tester.runpytest().assert_outcomes(passed=1)
 
 
+def test_handlers_registered_per_visit_are_counted(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import flet as ft
+        from fletsafe import get_memory_manager
+        from pytest_fletsafe import assert_no_growth
+
+        import pytest
+
+        @pytest.mark.leakcheck(handlers=False)  # the growth is what is asserted here
+        async def test_visits(flet_page, memory_manager):
+            column = ft.Column()
+            flet_page.add(column)
+
+            def visit():  # every visit adds a row and registers its handler, none removed
+                row = ft.Button("Open")
+                column.controls.append(row)
+                get_memory_manager().register_event_handler("row", "click", print, control=row)
+                flet_page.update()
+
+            await assert_no_growth(visit, iterations=10, page=flet_page)
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines_random(
+        ["*event handlers (page and live controls): +10", "*MemoryManager registrations: +10"]
+    )
+
+
 def test_growth_without_a_page_is_found_by_type(tester: pytest.Pytester) -> None:
     tester.makepyfile(
         """
