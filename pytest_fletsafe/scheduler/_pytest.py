@@ -10,7 +10,6 @@ that pins it.
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -61,11 +60,10 @@ def _per_schedule(
     that loop and are controlled too.
     """
     ours = PER_SCHEDULE.intersection(funcargs)
-    if not ours:
-        return functools.partial(function, **funcargs)
 
     async def body() -> None:
         import fletsafe
+        from fletsafe._accessors import _use_defaults
 
         loop = asyncio.get_running_loop()
         args = dict(funcargs)
@@ -83,8 +81,14 @@ def _per_schedule(
         }
         for name in ours - {"flet_page", "flet_client"}:
             args[name] = fresh[name]()
+        # get_task_manager() & co. in the app: this schedule's objects, or fresh ones made on
+        # first use, never an instance bound to an earlier schedule's (closed) loop.
+        defaults = _use_defaults(
+            args.get("task_manager"), args.get("memory_manager"), args.get("atomic_state")
+        )
         try:
-            await function(**{k: v for k, v in args.items() if k in funcargs})
+            with defaults:
+                await function(**{k: v for k, v in args.items() if k in funcargs})
         finally:
             if client is not None:
                 await client._close()

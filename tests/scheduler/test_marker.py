@@ -299,3 +299,31 @@ async def test_close_while_typing():
     result.stdout.fnmatch_lines(
         ["*shrunk from * to 1 deviation(s)*", "*timer autosave * late, ahead of firing on time*"]
     )
+
+
+@pytest.mark.parametrize("fixtures", ["", "task_manager, atomic_state"])
+def test_app_code_using_the_accessors_gets_objects_of_the_running_schedule(
+    tester: pytest.Pytester, fixtures: str
+) -> None:
+    tester.makepyfile(
+        f"""
+        import asyncio
+        import pytest
+        from fletsafe import get_atomic_state_manager, get_task_manager
+
+        async def save():  # app code: knows nothing of the test or its schedules
+            async with get_atomic_state_manager().atomic_update("count"):
+                state = get_atomic_state_manager()
+                value = state.get("count", 0)
+                await asyncio.sleep(0)
+                state.set("count", value + 1)
+
+        @pytest.mark.interleavings(max_examples=20)
+        async def test_save_twice({fixtures}):
+            tasks = get_task_manager()
+            await asyncio.gather(tasks.create_task("a", save()), tasks.create_task("b", save()))
+            assert get_atomic_state_manager().get("count") == 2
+            await tasks.aclose()
+        """
+    )
+    tester.runpytest().assert_outcomes(passed=1)
