@@ -6,7 +6,7 @@ to it, so nothing ever cancels it; ``Session.close()`` doesn't either. A view th
 
 Three promises shape the code:
 
-* **Nothing is forgotten.** A record leaves ``_live`` only in its task's done callback.
+* **Nothing is forgotten.** A record leaves ``_live`` only once its task has finished.
   Cancelling does not untrack; a task that swallows ``CancelledError`` is reported as
   *stuck* after the dispose timeout and stays tracked.
 * **Nothing is lost.** Every failure is logged with the task's name and creation site and
@@ -16,6 +16,10 @@ Three promises shape the code:
   schedules onto its own loop with ``call_soon_threadsafe`` and hands back a
   ``concurrent.futures.Future`` that can be waited on or cancelled; the record exists from
   the moment of the call, so a dispose racing the hand-off still cancels it.
+
+Who writes what: records are added under ``_lock`` by any thread, and finished only on the
+loop's thread (the hot path, so without the lock); every finish-state count is written by
+that thread alone. Other threads read ``_live`` through a copy, which is atomic.
 
 Every coroutine handed to us is either run or closed, on every path, so Python never warns
 that it "was never awaited".
@@ -59,6 +63,7 @@ _get_running_loop = asyncio._get_running_loop
 T = TypeVar("T")
 
 _FINISHED_NAMES_KEPT = 1024
+_FINISH_STATES = ("completed", "failed", "cancelled", "timed_out")
 _ERRORS_KEPT = 256
 
 
@@ -100,9 +105,9 @@ class TaskManager:
         self._named: dict[str, _TaskRecord] = {}
         self._named_limit = 2 * _FINISHED_NAMES_KEPT
         self._errors: deque[TaskError] = deque(maxlen=_ERRORS_KEPT)
-        self._counts = dict.fromkeys(
-            ("created", "completed", "failed", "cancelled", "timed_out", "stuck"), 0
-        )
+        # Written on the loop's thread only, but "stuck" (under the lock); created = the sum
+        # of the finish states + the live records, so it needs no counter of its own.
+        self._counts = dict.fromkeys(("completed", "failed", "cancelled", "timed_out", "stuck"), 0)
         self._closed = False
         self._background_serial = itertools.count(1)  # next() is atomic: no lock needed
 
@@ -199,7 +204,6 @@ class TaskManager:
                         record.coro = None
                         raise
                     handle.add_done_callback(self._cancel_from_future(record))
-                self._counts["created"] += 1
         except BaseException:
             coro.close()
             raise
@@ -290,11 +294,12 @@ class TaskManager:
         if error is not None:
             self._errors.append(TaskError(record.name, error, record.site, record.background))
             _log.error("task %r failed (created at %s)", record.name, record.site, exc_info=error)
+        # On the loop's thread (see the module docstring), so no lock: pop is atomic, and no
+        # other thread writes these counts.
         record.final = state
         record.task = None  # a finished record may stay in _named: don't keep its result alive
-        with self._lock:
-            self._live.pop(record, None)
-            self._counts[state] += 1
+        self._live.pop(record, None)
+        self._counts[state] += 1
         future = record.future
         if future is not None and not future.done():
             try:
@@ -320,11 +325,20 @@ class TaskManager:
         self._finish(record, "timed_out" if record.timed_out else "cancelled", None, None)
 
     def _reap_all(self) -> None:
-        """Catch tasks cancelled before their first step by someone other than us."""
-        with self._lock:
-            early = [r for r in self._live if r.coro is not None and r.task is not None]
-        for record in early:
-            self._reap(record)
+        """Catch tasks cancelled before their first step by someone other than us.
+
+        Only on the loop's thread, which alone finishes records; elsewhere such a task shows
+        as cancelling until the loop next reaps.
+        """
+        if self._loop is None or _get_running_loop() is not self._loop:
+            return
+        for record in self._snapshot():
+            if record.coro is not None and record.task is not None:
+                self._reap(record)
+
+    def _snapshot(self) -> list[_TaskRecord]:
+        """The live records, oldest first, safe to iterate from any thread."""
+        return list(self._live.copy())  # copy() is atomic, iterating the live dict is not
 
     def _time_out(self, record: _TaskRecord) -> None:
         if record.task is not None and not record.task.done():
@@ -370,8 +384,7 @@ class TaskManager:
 
     def _cancel_all(self, skip: asyncio.Task[Any] | None) -> int:
         self._reap_all()
-        with self._lock:
-            records = [r for r in self._live if not r.cancel_requested and r.task is not skip]
+        records = [r for r in self._snapshot() if not r.cancel_requested and r.task is not skip]
         for record in records:
             self._request_cancel(record)
         return len(records)
@@ -402,8 +415,7 @@ class TaskManager:
         deadline = running.time() + timeout
         while True:
             self._reap_all()
-            with self._lock:
-                waiting = [r for r in self._live if r.task is not current or current is None]
+            waiting = [r for r in self._snapshot() if r.task is not current or current is None]
             remaining = deadline - running.time()
             if not waiting or remaining <= 0:
                 break
@@ -436,8 +448,7 @@ class TaskManager:
         with self._lock:
             self._closed = True
         cancelled = self.cancel_all_tasks()
-        with self._lock:
-            left = list(self._live)
+        left = self._snapshot()
         if loop is None or (running is not None and not loop.is_closed()):
             # Called from a loop's thread: waiting would block the loop that must finish them.
             now = time.monotonic()
@@ -471,8 +482,7 @@ class TaskManager:
         """Every task not finished yet, oldest first (stuck ones included)."""
         self._reap_all()
         now = time.monotonic()
-        with self._lock:
-            return [r.info(now) for r in self._live]
+        return [r.info(now) for r in self._snapshot()]
 
     def get_task_status(self, name: str) -> TaskState | None:
         """State of the latest task called ``name``, or None if there never was one."""
@@ -482,8 +492,7 @@ class TaskManager:
 
     def _live_tasks(self) -> list[asyncio.Task[Any]]:
         """The asyncio tasks not finished yet (for the pytest plugin's detectors)."""
-        with self._lock:
-            return [r.task for r in self._live if r.task is not None]
+        return [task for r in self._snapshot() if (task := r.task) is not None]
 
     def errors(self) -> list[TaskError]:
         """Exceptions raised by tracked tasks (the latest 256)."""
@@ -493,14 +502,17 @@ class TaskManager:
     def get_debug_info(self) -> dict[str, Any]:
         """Counts of tasks created, completed, failed, cancelled, timed out and stuck."""
         self._reap_all()
-        with self._lock:
-            return {
-                "name": self.name,
-                "active": len(self._live),
-                **self._counts,
-                "errors": len(self._errors),
-                "closed": self._closed,
-            }
+        counts = self._counts.copy()
+        active = len(self._live)
+        finished = sum(counts[state] for state in _FINISH_STATES)
+        return {
+            "name": self.name,
+            "active": active,
+            "created": active + finished,
+            **counts,
+            "errors": len(self._errors),
+            "closed": self._closed,
+        }
 
 
 def _retrieve_exception(task: asyncio.Task[Any]) -> None:

@@ -513,3 +513,46 @@ async def test_a_thread_handle_can_be_awaited_from_the_loop() -> None:
     handle = await asyncio.to_thread(manager.create_task, "t", _sleep_and_return("awaited"))
     assert isinstance(handle, ThreadTaskHandle)
     assert await handle == "awaited"
+
+
+async def test_threads_creating_and_inspecting_while_the_loop_finishes_tasks_lose_nothing() -> None:
+    # Records are finished on the loop's thread without the manager's lock; other threads
+    # must still count every task and never see the live set change under them.
+    manager = TaskManager(asyncio.get_running_loop())
+    threads, per_thread = 4, 200
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    async def tiny() -> None:
+        await asyncio.sleep(0)
+
+    def create() -> None:
+        try:
+            for _ in range(per_thread):
+                manager.create_background_task(tiny())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def inspect() -> None:
+        try:
+            while not done.is_set():
+                manager.active_tasks()
+                manager.get_debug_info()
+                manager._live_tasks()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    inspector = threading.Thread(target=inspect)
+    inspector.start()
+    creators = [threading.Thread(target=create) for _ in range(threads)]
+    for thread in creators:
+        thread.start()
+    while any(thread.is_alive() for thread in creators) or manager.active_tasks():
+        await asyncio.sleep(0.001)
+    done.set()
+    inspector.join()
+    assert errors == []
+    info = manager.get_debug_info()
+    assert (info["created"], info["completed"], info["active"]) == (threads * per_thread,) * 2 + (
+        0,
+    )
