@@ -35,8 +35,13 @@ def _write_suite(root: Path, count: int) -> None:
     (root / "test_sync.py").write_text(sync_tests)
 
 
+_NO_BYTECODE_CACHE = False  # --no-bytecode-cache: every run compiles from source
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if _NO_BYTECODE_CACHE:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return {**env, **extra}
 
 
@@ -102,7 +107,14 @@ def main() -> None:
     parser.add_argument(
         "--callgrind", action="store_true", help="count instructions instead (one round)"
     )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="run as with PYTHONDONTWRITEBYTECODE=1 (some containers): start-up recompiles",
+    )
     args = parser.parse_args()
+    global _NO_BYTECODE_CACHE
+    _NO_BYTECODE_CACHE = args.no_bytecode_cache
     measure = _instructions if args.callgrind else _run
     rounds = 1 if args.callgrind else args.rounds
     with tempfile.TemporaryDirectory() as tmp:
