@@ -19,6 +19,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from fletsafe._accessors import _use_defaults
+
 from ._choosers import PCTChooser, RandomChooser, RecordingChooser, ReplayChooser
 from ._loop import ControlledLoop, Step, UncontrolledError, describe_wait
 
@@ -85,7 +87,9 @@ def run_schedule(
     """
     loop = ControlledLoop(chooser, trace=trace is not None, jitter=options.jitter)
     try:
-        with _no_threads_from(threading.get_ident()):
+        # Fresh accessor defaults: app code calling get_task_manager() & co. gets objects made
+        # on this schedule's loop, never one bound to an earlier schedule's (closed) loop.
+        with _no_threads_from(threading.get_ident()), _use_defaults():
             body = loop.create_task(program(), name="test body")
             loop.run_until_complete(body)
             if loop.callback_errors:
