@@ -42,6 +42,13 @@ def test_main_job_catches_every_leak_at_its_line_and_passes_the_fixed_app() -> N
             f"{marker}: no line with {text!r} at {site}\n{out}"
         )
     assert "fixed version: clean (all tests passed)" in out
+    # The state machine finds the seeded race (the refresh ignores the search box) and
+    # shrinks it to: open, search, let the refresh run.
+    script = out[out.index("state = LeakyMachine()") : out.index("state.teardown()")]
+    steps = [line.split("state.")[1] for line in script.splitlines()[1:] if "state." in line]
+    actions = [step for step in steps if not step.startswith(("fletsafe_", "rows_match"))]
+    assert actions == ["open_app()", "search(query='an')", "wait_for_the_next_refresh()"], script
+    assert "race found and shrunk" in out
 
 
 def test_the_example_suite_needs_no_test_extra() -> None:
