@@ -21,11 +21,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Hashable
+from typing import Any, TypeGuard
 
 from ._errors import LockUsageError
 from ._sites import UNKNOWN_SITE, Site, caller_site
 
-__all__ = ["KeyLock", "current_holder", "holder_name"]
+__all__ = ["KeyLock", "current_holder", "holder_name", "is_task"]
 
 _get_running_loop = asyncio._get_running_loop
 _current_task = asyncio.current_task
@@ -43,8 +44,14 @@ def current_holder() -> object:
     return _get_ident()
 
 
+def is_task(holder: object) -> TypeGuard[asyncio.Task[Any]]:
+    """A holder is a task or a thread id. Test for the id: a task need not be an
+    ``asyncio.Task`` (the pure-Python task class, used by some runners on 3.10, is not)."""
+    return not isinstance(holder, int)
+
+
 def holder_name(holder: object) -> str:
-    if isinstance(holder, asyncio.Task):
+    if is_task(holder):
         return f"task {holder.get_name()!r}"
     for thread in threading.enumerate():
         if thread.ident == holder:
@@ -115,7 +122,7 @@ class KeyLock:
         if owner == holder:
             self._depth += 1
             return True
-        if blocking and isinstance(owner, asyncio.Task):
+        if blocking and is_task(owner):
             loop = _get_running_loop()
             if loop is not None and owner.get_loop() is loop:
                 raise LockUsageError(

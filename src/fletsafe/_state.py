@@ -19,7 +19,6 @@ Design choices:
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import itertools
 import logging
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from ._keylock import KeyLock, current_holder, holder_name
+from ._keylock import KeyLock, current_holder, holder_name, is_task
 from ._sites import Site
 
 __all__ = ["AtomicState", "AtomicStateManager", "LockInfo", "StateUpdate"]
@@ -84,7 +83,7 @@ def _ordered(keys: Iterable[Hashable]) -> list[Hashable]:
 
 
 def _finished(holder: object, alive_threads: set[int | None]) -> bool:
-    if isinstance(holder, asyncio.Task):
+    if is_task(holder):
         return holder.done()
     return holder not in alive_threads
 

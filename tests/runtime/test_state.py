@@ -437,3 +437,26 @@ def test_stats_count_contention() -> None:
     thread.join()
     stats = state.get_stats()
     assert (stats["contended"], stats["sets"], stats["locks_held"]) == (1, 0, 0)
+
+
+async def test_a_pure_python_task_is_a_task_holder_too() -> None:
+    # Some runners (pytest-asyncio's on 3.10) run tests in asyncio's pure-Python Task class,
+    # which is not an asyncio.Task: it must still be named, checked and guarded as a task.
+    state = AtomicState()
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with state.atomic_update("cart"):
+            held.set()
+            await release.wait()
+
+    loop = asyncio.get_running_loop()
+    holder = asyncio.tasks._PyTask(hold(), loop=loop, name="py-task")  # type: ignore[attr-defined]
+    await held.wait()
+    (info,) = state.held_locks()
+    assert (info.holder, info.abandoned) == ("task 'py-task'", False)
+    with pytest.raises(LockUsageError), state.atomic_update("cart"):
+        pass
+    release.set()
+    await holder
