@@ -44,10 +44,14 @@ def current_holder() -> object:
     return _get_ident()
 
 
+# asyncio's pure-Python Task is not an asyncio.Task (the C one), and some runners use it
+# (pytest-asyncio's on 3.10): a task holder may be either.
+_TASK_TYPES: tuple[type, ...] = (asyncio.Task, getattr(asyncio.tasks, "_PyTask", asyncio.Task))
+
+
 def is_task(holder: object) -> TypeGuard[asyncio.Task[Any]]:
-    """A holder is a task or a thread id. Test for the id: a task need not be an
-    ``asyncio.Task`` (the pure-Python task class, used by some runners on 3.10, is not)."""
-    return not isinstance(holder, int)
+    """True for a task holder; other holders are thread ids (or a caller's own token)."""
+    return isinstance(holder, _TASK_TYPES)
 
 
 def holder_name(holder: object) -> str:

@@ -85,7 +85,7 @@ def _ordered(keys: Iterable[Hashable]) -> list[Hashable]:
 def _finished(holder: object, alive_threads: set[int | None]) -> bool:
     if is_task(holder):
         return holder.done()
-    return holder not in alive_threads
+    return isinstance(holder, int) and holder not in alive_threads
 
 
 class _Locked:
