@@ -45,7 +45,8 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def _warm_up(root: Path, args: list[str]) -> None:
+def _pytest(root: Path, args: list[str]) -> None:
+    """One quiet pytest run of the suite (also the unmeasured warm-up)."""
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=root,
@@ -59,13 +60,7 @@ def _run(root: Path, args: list[str]) -> float:
     """CPU seconds (user + system) of one pytest run: steadier than wall time when other
     processes share the machine, and the same thing for a single-threaded run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-        cwd=root,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env=_env(),
-    )
+    _pytest(root, args)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -126,7 +121,7 @@ def main() -> None:
             "--leakcheck (every detector)": ["--leakcheck"],
         }
         for extra in configs.values():
-            _warm_up(root, extra)
+            _pytest(root, extra)
         best = dict.fromkeys(configs, float("inf"))
         for _ in range(rounds):
             for label, extra in configs.items():
