@@ -66,6 +66,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _skip_infrastructure_frames()  # creation sites and steps point into the user's code
     if any(checked) and not config.pluginmanager.has_plugin(_PER_TEST):
         config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
+    runs_itself = any(_FUNCTION in item.stash for item in items)
+    if runs_itself and not config.pluginmanager.has_plugin(_CALLS):
+        config.pluginmanager.register(_CallHooks(), _CALLS)
 
 
 def _skip_infrastructure_frames() -> None:
@@ -99,22 +102,28 @@ def _test_arguments(item: pytest.Function) -> dict[str, Any]:
     return {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    settings = pyfuncitem.stash.get(_INTERLEAVE, None)
-    if settings is None:
-        return _run_growth_check(pyfuncitem)
-    from .scheduler._pytest import run_marked_test
+_CALLS = "fletsafe.calls"
 
-    leaks = pyfuncitem.stash.get(fixtures.SETTINGS, None)
-    check = leaks is not None and leaks.enabled and "tasks" in leaks.detectors
-    run_marked_test(
-        pyfuncitem.stash[_FUNCTION],
-        _test_arguments(pyfuncitem),
-        settings,
-        leaks.grace if leaks and check else None,
-    )
-    return True  # ran here, under the controlled loop; not by pytest-asyncio
+
+class _CallHooks:
+    """Runs interleaved and growth-checked tests itself; registered only if one is collected."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        settings = pyfuncitem.stash.get(_INTERLEAVE, None)
+        if settings is None:
+            return _run_growth_check(pyfuncitem)
+        from .scheduler._pytest import run_marked_test
+
+        leaks = pyfuncitem.stash.get(fixtures.SETTINGS, None)
+        check = leaks is not None and leaks.enabled and "tasks" in leaks.detectors
+        run_marked_test(
+            pyfuncitem.stash[_FUNCTION],
+            _test_arguments(pyfuncitem),
+            settings,
+            leaks.grace if leaks and check else None,
+        )
+        return True  # ran here, under the controlled loop; not by pytest-asyncio
 
 
 def _run_growth_check(item: pytest.Function) -> bool | None:
