@@ -156,6 +156,11 @@ class FletStateMachine(stateful.RuleBasedStateMachine):
         invariant, e.g. right after the step that disposes a view)."""
         from . import detectors
 
+        if self.loop.is_running():  # the detectors' grace period runs the loop itself
+            raise RuntimeError(
+                "check_nothing_left() runs the loop to let tasks finish: call it from a sync "
+                "rule or invariant, not from an async one"
+            )
         ledger = self._ledger
         ledger.findings.clear()
         ledger.checked.clear()

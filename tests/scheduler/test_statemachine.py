@@ -266,3 +266,47 @@ def test_a_lock_abandoned_by_a_finished_handler_fails_the_step(tester: pytest.Py
     result = tester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*AtomicState keys held by a holder that has finished: 'cart'*"])
+
+
+def test_check_nothing_left_from_a_sync_rule_reports_and_from_an_async_rule_is_refused(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(
+        """
+        import pytest
+        from hypothesis import settings
+        from hypothesis.stateful import initialize, rule
+        from pytest_fletsafe import FletStateMachine
+
+        class View(FletStateMachine):
+            check_leaks = False  # only the explicit checks below
+
+            @initialize()
+            def open(self):
+                self.memory.register_page_handler(self.page, "resize", print)
+
+            @rule()
+            def navigate_away(self):
+                self.check_nothing_left()
+
+        class AsyncCheck(FletStateMachine):
+            @rule()
+            async def navigate_away(self):
+                self.check_nothing_left()
+
+        FEW = settings(max_examples=3, deadline=None, database=None, derandomize=True)
+        TestView = View.TestCase
+        TestView.settings = FEW
+        TestAsyncCheck = AsyncCheck.TestCase
+        TestAsyncCheck.settings = FEW
+        """
+    )
+    result = tester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*1 thing(s) left behind:*",
+            "*handler 'page.on_resize' page handler still attached*",
+            "*call it from a sync rule or invariant, not from an async one*",
+        ]
+    )
