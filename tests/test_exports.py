@@ -25,6 +25,16 @@ def test_importing_the_runtime_loads_neither_pytest_nor_flet() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_the_runtime_builds_its_classes_only_when_asked_for() -> None:
+    # The plugin needs only creation sites for tests that use none of the managers.
+    code = (
+        "import sys, fletsafe._sites; "
+        "print(sorted(m for m in sys.modules if m.startswith('fletsafe.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['fletsafe._sites']"
+
+
 def test_loading_the_plugin_imports_neither_flet_nor_the_runtime() -> None:
     # Runs that use nothing of fletsafe's should not pay ~100 ms of imports for it.
     code = (
