@@ -17,7 +17,6 @@ a passing check should not pay for it.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import inspect
 import tracemalloc
@@ -59,14 +58,12 @@ def _page_counts(page: Any) -> dict[str, int]:
 
 
 def _attached_handlers(controls: list[Any]) -> int:
-    """``on_*`` event fields set, over ``controls`` (Flet controls are dataclasses)."""
-    count = 0
-    for control in controls:
-        if dataclasses.is_dataclass(control):
-            for field in dataclasses.fields(control):
-                if field.name.startswith("on_") and getattr(control, field.name, None):
-                    count += 1
-    return count
+    """Event fields (``on_click`` …) that hold a handler, over ``controls``."""
+    from fletsafe._handlers import event_fields
+
+    return sum(
+        1 for control in controls for name in event_fields(control) if getattr(control, name, None)
+    )
 
 
 # Containers and plumbing grow as a *consequence* of whatever really grows; reporting them

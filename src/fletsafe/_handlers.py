@@ -106,12 +106,19 @@ def _weak(obj: Any) -> Callable[[], Any]:
         return lambda: obj
 
 
+def event_fields(obj: Any) -> frozenset[str]:
+    """The names of ``obj``'s event fields (``on_click`` …): Flet lists them per control
+    class; for anything else, every ``on_*`` attribute it has."""
+    valid = getattr(type(obj), "_event_fields", None)
+    if valid is None:
+        return frozenset(a for a in dir(obj) if a.startswith("on_"))
+    return frozenset(valid)
+
+
 def event_field(obj: Any, event_name: str) -> str:
     """``"click"`` or ``"on_click"`` → ``"on_click"``, validated against ``obj``'s events."""
     name = event_name if event_name.startswith("on_") else f"on_{event_name}"
-    valid = getattr(type(obj), "_event_fields", None)
-    if valid is None:  # not a Flet control: accept any on_* attribute it has
-        valid = {a for a in dir(obj) if a.startswith("on_")}
+    valid = event_fields(obj)
     if name not in valid:
         raise UnknownEventError(
             f"{type(obj).__name__} has no event {event_name!r}; "
