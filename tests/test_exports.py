@@ -17,32 +17,27 @@ def test_every_public_name_is_exported_and_documented() -> None:
     assert public == set(fletsafe.__all__)
 
 
-def test_importing_the_runtime_loads_neither_pytest_nor_flet() -> None:
-    code = (
-        "import sys, fletsafe; print(sorted({'pytest', 'flet', 'hypothesis'} & set(sys.modules)))"
-    )
+def _modules_after(statement: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``statement``."""
+    code = f"import sys; {statement}; print(*sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    return set(out.stdout.split())
+
+
+def test_importing_the_runtime_loads_neither_pytest_nor_flet() -> None:
+    assert {"pytest", "flet", "hypothesis"} & _modules_after("import fletsafe") == set()
 
 
 def test_the_runtime_builds_its_classes_only_when_asked_for() -> None:
     # The plugin needs only creation sites for tests that use none of the managers.
-    code = (
-        "import sys, fletsafe._sites; "
-        "print(sorted(m for m in sys.modules if m.startswith('fletsafe.')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['fletsafe._sites']"
+    loaded = _modules_after("import fletsafe._sites")
+    assert {m for m in loaded if m.startswith("fletsafe.")} == {"fletsafe._sites"}
 
 
 def test_loading_the_plugin_imports_neither_flet_nor_the_runtime() -> None:
     # Runs that use nothing of fletsafe's should not pay ~100 ms of imports for it.
-    code = (
-        "import sys, pytest_fletsafe.plugin; "
-        "print(sorted({'flet', 'fletsafe', 'msgpack', 'hypothesis'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded = _modules_after("import pytest_fletsafe.plugin")
+    assert {"flet", "fletsafe", "msgpack", "hypothesis"} & loaded == set()
 
 
 def test_the_plugin_exports_its_client_types_lazily() -> None:
