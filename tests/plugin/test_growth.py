@@ -99,6 +99,25 @@ def test_handlers_registered_per_visit_are_counted(tester: pytest.Pytester) -> N
     )
 
 
+def test_a_subscription_added_per_visit_is_counted(tester: pytest.Pytester) -> None:
+    tester.makepyfile(
+        """
+        import pytest
+        from pytest_fletsafe import assert_no_growth
+
+        @pytest.mark.leakcheck(pubsub=False)  # the growth is what is asserted here
+        async def test_visits(flet_page):
+            def visit():  # every visit subscribes one more handler, none unsubscribes
+                flet_page.pubsub.subscribe_topic("clients", lambda topic, message: None)
+
+            await assert_no_growth(visit, iterations=10, page=flet_page)
+        """
+    )
+    result = tester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*pubsub subscriptions: +10"])
+
+
 def test_growth_without_a_page_is_found_by_type(tester: pytest.Pytester) -> None:
     tester.makepyfile(
         """
