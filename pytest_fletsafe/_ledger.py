@@ -83,11 +83,30 @@ class Ledger:
     # Strong references on purpose: asyncio holds tasks weakly, so an orphan task waiting
     # on an object only it references is a garbage cycle, and would vanish mid-check.
     created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
-    threads_before: frozenset[int] = frozenset()
+    started_threads: list[tuple[threading.Thread, Site]] = field(default_factory=list)
     watchdog: Watchdog | None = None
     findings: list[Finding] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)  # detectors that have run
     _undo: list[Callable[[], object]] = field(default_factory=list)
+    _outer: Ledger | None = None  # whose threads were recorded before this ledger's
+
+    def recorded_nothing(self) -> bool:
+        """True if nothing a detector inspects was recorded: the common case, checked first.
+
+        Every record a detector reads must appear here (``test_ledger`` checks the fields).
+        """
+        return not (
+            self.task_managers
+            or self.memory_managers
+            or self.states
+            or self.clients
+            or self.run_tasks
+            or self.run_threads
+            or self.loop_errors
+            or self.created_tasks
+            or self.started_threads
+            or self.watchdog
+        )
 
     def allowed(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.settings.allow)
@@ -145,11 +164,8 @@ class Ledger:
             created[task] = caller_site()
             # Only pending tasks matter; holding finished ones would make the plugin itself
             # look like a leak to assert_no_growth (one Task, Site and Context per click).
-            task.add_done_callback(forget)
+            task.add_done_callback(created.pop)  # never cleared by us: the key is there
             return task
-
-        def forget(task: Any) -> None:
-            created.pop(task, None)
 
         def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
             exception = context.get("exception")
@@ -164,7 +180,6 @@ class Ledger:
         loop.set_exception_handler(handler)
 
         def restore() -> None:
-            created.clear()
             if not loop.is_closed():
                 loop.set_task_factory(previous_factory)
                 loop.set_exception_handler(previous_handler)
@@ -180,7 +195,16 @@ class Ledger:
         self.on_cleanup(self.watchdog.stop)
 
     def watch_threads(self) -> None:
-        self.threads_before = frozenset(t.ident or 0 for t in threading.enumerate())
+        """Record every thread started until ``unwatch_threads``, with where it was started."""
+        global _recording
+        if threading.Thread.start is not _start:  # until the session ends (restore_threading)
+            threading.Thread.start = _start  # type: ignore[method-assign]
+        self._outer, _recording = _recording, self
+
+    def unwatch_threads(self) -> None:
+        global _recording
+        if _recording is self:
+            _recording = self._outer
 
     # -- waiting --------------------------------------------------------------------------
 
@@ -196,6 +220,25 @@ class Ledger:
                 loop.run_until_complete(asyncio.sleep(0.002))
             else:
                 time.sleep(0.002)
+
+
+_original_start = threading.Thread.start
+_recording: Ledger | None = None  # the running test's ledger (an outer one: see pytester)
+
+
+def _start(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
+    ledger = _recording
+    _original_start(self, *args, **kwargs)
+    if ledger is not None:
+        from fletsafe._sites import caller_site
+
+        ledger.started_threads.append((self, caller_site()))
+
+
+def restore_threading() -> None:
+    """At the end of the session: ``Thread.start`` is threading's own again."""
+    if _recording is None and threading.Thread.start is _start:
+        threading.Thread.start = _original_start  # type: ignore[method-assign]
 
 
 def _dispose_quietly(manager: TaskManager) -> None:

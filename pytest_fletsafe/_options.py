@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,13 +145,17 @@ def check_config(config: pytest.Config) -> None:
 
 
 def _merged_kwargs(
-    item: pytest.Item, marker_name: str, known: frozenset[str]
+    item: pytest.Item, marker_name: str, known: frozenset[str], marks: Sequence[pytest.Mark] | None
 ) -> dict[str, Any] | None:
     """A marker's keyword arguments over test, class and module, the closest winning.
 
-    None if the item has no such marker; positional or unknown arguments are UsageErrors.
+    ``marks``: every mark of the item, closest first (``item.iter_markers()``), when the
+    caller already has them. None if the item has no such marker; positional or unknown
+    arguments are UsageErrors.
     """
-    markers = list(item.iter_markers(marker_name))
+    if marks is None:
+        marks = list(item.iter_markers())
+    markers = [mark for mark in marks if mark.name == marker_name]
     if not markers:
         return None
     where = f"@pytest.mark.{marker_name} on {item.nodeid}:"
@@ -188,10 +192,10 @@ def machine_settings(grace: float) -> Settings:
     )
 
 
-def settings_for(item: pytest.Item) -> Settings:
+def settings_for(item: pytest.Item, marks: Sequence[pytest.Mark] | None = None) -> Settings:
     """Resolve marker > command line > ini > default for ``item``."""
     config = item.config
-    marker = _merged_kwargs(item, MARKER, _MARKER_KWARGS)
+    marker = _merged_kwargs(item, MARKER, _MARKER_KWARGS, marks)
     if marker is None:  # the common case: one shared object per run
         cached = config.stash.get(_UNMARKED, None)
         if cached is None:
@@ -328,9 +332,11 @@ def parse_replay(where: str, value: object) -> tuple[int, ...]:
     return decisions
 
 
-def interleavings_for(item: pytest.Item) -> InterleavingSettings | None:
+def interleavings_for(
+    item: pytest.Item, marks: Sequence[pytest.Mark] | None = None
+) -> InterleavingSettings | None:
     """The interleavings marker's settings (closest wins), or None if unmarked."""
-    kwargs = _merged_kwargs(item, INTERLEAVINGS, _INTERLEAVINGS_KWARGS)
+    kwargs = _merged_kwargs(item, INTERLEAVINGS, _INTERLEAVINGS_KWARGS, marks)
     if kwargs is None:
         return None
     where = f"@pytest.mark.{INTERLEAVINGS} on {item.nodeid}:"

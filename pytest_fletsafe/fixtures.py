@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import detectors
 from ._ledger import Finding, Ledger, RunRecord
 from ._options import Settings, settings_for
 
@@ -48,14 +49,14 @@ _OUR_FIXTURES = frozenset(
 )
 
 
-def prepare(item: pytest.Item) -> bool:
+def prepare(item: pytest.Item, marks: Sequence[pytest.Mark]) -> bool:
     """At collection: resolve the item's settings, and give it a ledger if it needs one.
 
     Only tests that use our fixtures or are checked process-wide pay for a ledger; it goes
-    first in the fixture closure so that it is set up first and finalized last. Returns
-    whether the item is checked at all.
+    first in the fixture closure so that it is set up first and finalized last. ``marks``
+    are all of the item's marks, closest first. Returns whether the item is checked at all.
     """
-    settings = item.stash[SETTINGS] = settings_for(item)
+    settings = item.stash[SETTINGS] = settings_for(item, marks)
     fixturenames: list[str] | None = getattr(item, "fixturenames", None)
     if fixturenames is None:
         return False
@@ -66,9 +67,7 @@ def prepare(item: pytest.Item) -> bool:
         return True
     if not (settings.enabled and settings.process_wide):
         return False
-    # pytest-asyncio adds its runner to the fixture names only at setup; ask the function.
-    is_async = inspect.iscoroutinefunction(getattr(item, "obj", None))
-    if (is_async and _test_loop_scope(item) != "function") or _is_async(fixturenames):
+    if _is_async(fixturenames) or _on_a_wider_loop(item, marks):
         # A loop that outlives the test: the ledger fixture fetches it up front.
         fixturenames.insert(0, LEDGER_FIXTURE)
         return True
@@ -78,16 +77,25 @@ def prepare(item: pytest.Item) -> bool:
     return True
 
 
-def _test_loop_scope(item: pytest.Item) -> str:
-    """The loop scope pytest-asyncio gives this async test: marker, else ini, else function."""
-    marker = item.get_closest_marker("asyncio")
-    scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope") if marker else None
+def _on_a_wider_loop(item: pytest.Item, marks: Sequence[pytest.Mark]) -> bool:
+    """An async test whose pytest-asyncio loop outlives it (loop scope wider than function).
+
+    pytest-asyncio adds its runner to the fixture names only at setup, so this reads what
+    it reads: the closest ``asyncio`` marker (auto mode adds one to every async test), else
+    the ini default.
+    """
+    marker = next((mark for mark in marks if mark.name == "asyncio"), None)
+    if marker is None:
+        return False  # pytest-asyncio runs no loop for it
+    scope = marker.kwargs.get("loop_scope") or marker.kwargs.get("scope")
     if not scope:
         try:
             scope = item.config.getini("asyncio_default_test_loop_scope")
         except ValueError:  # pytest-asyncio is not installed
             scope = None
-    return str(scope or "function")
+    return str(scope or "function") != "function" and inspect.iscoroutinefunction(
+        getattr(item, "obj", None)
+    )
 
 
 def _runner_fixture(fixturenames: list[str]) -> str:
@@ -125,20 +133,25 @@ def _fletsafe_ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     # A sync test only needs a loop for a page or managed objects; an async one has its own.
     if uses_ours or (watch and _is_async(names)):
         _watch(ledger, _test_loop(request, ledger))
-    if watch:
-        ledger.watch_threads()
     if uses_ours:
         from fletsafe._accessors import _use_defaults
 
         defaults = _use_defaults()  # get_task_manager() & co. return this test's instances
         defaults.__enter__()
         ledger.on_cleanup(lambda: defaults.__exit__(None, None, None))
+    if watch:
+        ledger.watch_threads()  # last before the try: finish() always ends the recording
     try:
         yield ledger
     finally:
         if uses_ours:
             _adopt_defaults(ledger)
-        finish(item, ledger)
+        # Items live until the session ends; a ledger kept on each would grow the heap the
+        # garbage collector walks for the rest of the run.
+        del item.stash[LEDGER]
+        findings = finish(item, ledger)
+        if findings:
+            item.stash[FINDINGS] = findings  # for the teardown hook, which reports them
 
 
 def _watch(ledger: Ledger, loop: asyncio.AbstractEventLoop) -> None:
@@ -163,8 +176,6 @@ def watch_runner(ledger: Ledger, runner: Any, runner_def: pytest.FixtureDef[Any]
 
 
 def _check_loop(ledger: Ledger) -> None:
-    from . import detectors
-
     try:
         if ledger.settings.enabled:
             detectors.collect(ledger, detectors.ON_LOOP)
@@ -172,20 +183,16 @@ def _check_loop(ledger: Ledger) -> None:
         ledger.cleanup()  # restores the loop's task factory and stops the watchdog
 
 
-def finish(item: pytest.Item, ledger: Ledger) -> None:
-    """Detect, record the findings on the item, then clean up."""
-    from . import detectors
-
+def finish(item: pytest.Item, ledger: Ledger) -> list[Finding]:
+    """Detect, record the findings as the item's JUnit properties, then clean up."""
     try:
         findings = detectors.collect(ledger) if ledger.settings.enabled else []
         if findings:
-            item.stash[FINDINGS] = findings
             item.user_properties.extend(("leakcheck", str(finding)) for finding in findings)
+        return findings
     finally:
+        ledger.unwatch_threads()
         ledger.cleanup()
-        # Items live until the session ends; a ledger kept on each would grow the heap the
-        # garbage collector walks for the rest of the run.
-        del item.stash[LEDGER]
 
 
 def _adopt_defaults(ledger: Ledger) -> None:

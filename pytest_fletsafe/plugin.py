@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from . import fixtures
-from ._ledger import Finding, Ledger
+from ._ledger import Finding, Ledger, restore_threading
 from ._options import (
     DETECTORS,
     INTERLEAVINGS,
@@ -46,6 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(fixtures, "fletsafe.fixtures")
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore_threading()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     from ._options import LEAKCHECK_DEST, _ini
 
@@ -55,16 +59,19 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    interleaved = [_prepare_interleavings(item) for item in items]
-    checked = [fixtures.prepare(item) for item in items]  # bad markers: a UsageError now
-    for item in items:
+    interleaved = checked = False
+    inherited: dict[int, list[pytest.Mark]] = {}
+    for item in items:  # bad markers: a UsageError now
+        marks = _marks(item, inherited)
+        interleaved |= _prepare_interleavings(item, marks)
+        checked |= fixtures.prepare(item, marks)
         if item.stash[fixtures.SETTINGS].growth is not None:
             item.stash[_FUNCTION] = getattr(item, "obj", None)
     # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
     # both only when some test is checked or interleaved.
-    if any(checked) or any(interleaved):
+    if checked or interleaved:
         _skip_infrastructure_frames()  # creation sites and steps point into the user's code
-    if any(checked) and not config.pluginmanager.has_plugin(_PER_TEST):
+    if checked and not config.pluginmanager.has_plugin(_PER_TEST):
         config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
     runs_itself = any(_FUNCTION in item.stash for item in items)
     if runs_itself and not config.pluginmanager.has_plugin(_CALLS):
@@ -82,8 +89,17 @@ def _skip_infrastructure_frames() -> None:
             skip_directory(os.path.dirname(spec.origin))
 
 
-def _prepare_interleavings(item: pytest.Item) -> bool:
-    settings = interleavings_for(item)
+def _marks(item: pytest.Item, inherited: dict[int, list[pytest.Mark]]) -> list[pytest.Mark]:
+    """``list(item.iter_markers())``, walking each module's and class's chain only once."""
+    parent = item.parent
+    above = inherited.get(id(parent))
+    if above is None:
+        above = inherited[id(parent)] = list(parent.iter_markers()) if parent else []
+    return [*item.own_markers, *above]
+
+
+def _prepare_interleavings(item: pytest.Item, marks: list[pytest.Mark]) -> bool:
+    settings = interleavings_for(item, marks)
     if settings is None:
         return False
     function = getattr(item, "obj", None)
@@ -136,6 +152,9 @@ def _run_growth_check(item: pytest.Function) -> bool | None:
     function = item.stash.get(_FUNCTION, None) or item.obj
     funcargs = _test_arguments(item)
     ledger = item.stash.get(fixtures.LEDGER, None)
+    if ledger is None:  # checked by hooks, not by the ledger fixture
+        hooks = item.config.pluginmanager.get_plugin(_PER_TEST)
+        ledger = hooks.ledger_of(item) if hooks is not None else None
     loop = ledger.loop if ledger is not None else None
     check = assert_no_growth(
         lambda: function(**funcargs), iterations=leaks.growth, page=funcargs.get("flet_page")
@@ -163,11 +182,18 @@ class _PerTestHooks:
     def __init__(self) -> None:
         self._texts: dict[str, str] = {}  # nodeid -> formatted findings, until its report
         self._xfailed: set[str] = set()
+        self._running: tuple[pytest.Item, Ledger] | None = None  # a hook-checked test
+
+    def ledger_of(self, item: pytest.Item) -> Ledger | None:
+        """The ledger of ``item`` if it is the hook-checked test running now."""
+        running = self._running
+        return running[1] if running is not None and running[0] is item else None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if item.stash.get(fixtures.HOOK_CHECKED, False):
-            ledger = item.stash[fixtures.LEDGER] = Ledger(item.stash[fixtures.SETTINGS])
+        if fixtures.HOOK_CHECKED in item.stash:
+            ledger = Ledger(item.stash[fixtures.SETTINGS])
+            self._running = (item, ledger)
             ledger.watch_threads()
 
     @pytest.hookimpl(wrapper=True)
@@ -176,22 +202,26 @@ class _PerTestHooks:
     ) -> Generator[None, Any, Any]:
         # A wrapper, because the runner must exist before its finalizer can be added.
         value = yield
-        if fixturedef.argname == fixtures.FUNCTION_RUNNER:
-            item = request.node
-            if item.stash.get(fixtures.HOOK_CHECKED, False):
-                fixtures.watch_runner(item.stash[fixtures.LEDGER], value, fixturedef)
+        running = self._running
+        if running is not None and fixturedef.argname == fixtures.FUNCTION_RUNNER:
+            item, ledger = running
+            if request.node is item:
+                fixtures.watch_runner(ledger, value, fixturedef)
         return value
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         # trylast: pytest's own teardown has finalized every fixture (and the ledger's).
-        if item.stash.get(fixtures.HOOK_CHECKED, False):
-            ledger = item.stash.get(fixtures.LEDGER, None)
-            if ledger is not None:  # None if setup failed before ours ran
-                fixtures.finish(item, ledger)
-        findings = item.stash.get(fixtures.FINDINGS, None)
-        if findings:
+        running = self._running
+        if running is not None and running[0] is item:
+            self._running = None
+            findings = fixtures.finish(item, running[1])
+        elif fixtures.FINDINGS in item.stash:  # found by the ledger fixture's teardown
+            findings = item.stash[fixtures.FINDINGS]
             del item.stash[fixtures.FINDINGS]  # reported once, even if the item runs again
+        else:
+            return
+        if findings:
             self._texts[item.nodeid] = _format(item.nodeid, findings)
 
     @pytest.hookimpl(tryfirst=True)

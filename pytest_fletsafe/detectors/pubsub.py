@@ -6,14 +6,16 @@ alive in the hub, and its handler keeps receiving messages meant for live views.
 
 from __future__ import annotations
 
-from fletsafe._pubsub import subscriptions
-
 from .._ledger import Finding, Ledger
 
 __all__ = ["collect"]
 
 
 def collect(ledger: Ledger) -> list[Finding]:
+    if not ledger.clients:
+        return []
+    from fletsafe._pubsub import subscriptions  # the runtime, only once a page exists
+
     findings = []
     for client in ledger.clients:
         for topic, handler in subscriptions(client.page.pubsub):

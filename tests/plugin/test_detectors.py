@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -268,7 +269,52 @@ def test_release():
     )
     result = tester.runpytest("-p", "no:randomly")
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines(["*thread 'poller' still alive*"])
+    result.stdout.fnmatch_lines(
+        ["*thread 'poller' still alive (started during the test) — created at *test_*.py:14"]
+    )
+
+
+def test_a_thread_a_fixture_forgot_is_caught_with_the_line_that_started_it(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile(
+        HEADER
+        + """
+stop = threading.Event()
+
+def start_poller():
+    worker = threading.Thread(target=stop.wait, args=(2,), name="poller")
+    worker.start()
+
+@pytest.fixture
+def poller():
+    threading.Thread(target=start_poller).start()  # started from another thread
+    yield
+
+def test_view(poller):
+    pass
+
+def test_release():
+    stop.set()
+"""
+    )
+    result = tester.runpytest("-p", "no:randomly", "--leakcheck", "-o", "leakcheck_grace=0.05")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*thread 'poller' still alive*— created at *test_*.py:14"])
+
+
+def test_threading_is_left_as_it_was_after_the_session(tester: pytest.Pytester) -> None:
+    start = threading.Thread.start
+    tester.makepyfile(
+        """
+import threading
+
+def test_starts_a_thread():
+    threading.Thread(target=lambda: None).start()
+"""
+    )
+    tester.runpytest_inprocess("--leakcheck").assert_outcomes(passed=1)
+    assert threading.Thread.start is start
 
 
 def test_an_error_in_run_thread_work_is_reported(tester: pytest.Pytester) -> None:
