@@ -5,12 +5,13 @@ Run: ``python benchmarks/bench_plugin.py`` (``--tests N`` to change the count; `
 for wall-clock time, ``--callgrind`` for instruction counts).
 
 All configurations run as subprocesses of this one script, in rounds that run each once
-back to back, measured in CPU time by default; it reports the best against the best, and
-the median of the per-round ratios (drift hits a round's runs alike). The ratio is what
-counts: these machines are shared and noisy. Every configuration is run once first,
-unmeasured, with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` removed), as on any
-default Python: otherwise each run would recompile and re-rewrite every plugin module, a
-start-up cost that is not per test.
+back to back (in alternating order), measured in CPU time by default; it reports the best
+against the best, and the median of the per-round ratios (drift hits a round's runs alike).
+The ratio is what counts: these machines are shared and noisy (two runs of the very same
+configuration differ by up to 10 % here, so take the median over many rounds). Every
+configuration is run once first, unmeasured, with bytecode caching on
+(``PYTHONDONTWRITEBYTECODE`` removed), as on any default Python: otherwise each run would
+recompile and re-rewrite every plugin module, a start-up cost that is not per test.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ def main() -> None:
         for extra in configs.values():
             _pytest(root, extra)
         runs: dict[str, list[float]] = {label: [] for label in configs}
-        for _ in range(rounds):  # a round runs every configuration back to back
-            for label, extra in configs.items():
+        order = list(configs.items())
+        for _ in range(rounds):  # a round runs every configuration back to back,
+            for label, extra in order:
                 runs[label].append(measure(root, extra))
+            order.reverse()  # in alternating order, so a steady drift cancels out
     base_runs = runs["-p no:fletsafe"]
     baseline = min(base_runs)
     total_tests = 2 * args.tests

@@ -202,20 +202,19 @@ class _PerTestHooks:
     ) -> Generator[None, Any, Any]:
         # A wrapper, because the runner must exist before its finalizer can be added.
         value = yield
-        running = self._running
-        if running is not None and fixturedef.argname == fixtures.FUNCTION_RUNNER:
-            item, ledger = running
-            if request.node is item:
+        if fixturedef.argname == fixtures.FUNCTION_RUNNER:
+            ledger = self.ledger_of(request.node)
+            if ledger is not None:
                 fixtures.watch_runner(ledger, value, fixturedef)
         return value
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         # trylast: pytest's own teardown has finalized every fixture (and the ledger's).
-        running = self._running
-        if running is not None and running[0] is item:
+        ledger = self.ledger_of(item)
+        if ledger is not None:
             self._running = None
-            findings = fixtures.finish(item, running[1])
+            findings = fixtures.finish(item, ledger)
         elif fixtures.FINDINGS in item.stash:  # found by the ledger fixture's teardown
             findings = item.stash[fixtures.FINDINGS]
             del item.stash[fixtures.FINDINGS]  # reported once, even if the item runs again
