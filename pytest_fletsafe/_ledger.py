@@ -43,12 +43,16 @@ class Finding:
     name: str
     site: Site | None
     detail: str
+    verb: str | None = None
+    """What happened at ``site``, when the kind's usual verb would mislead (``raised``)."""
 
     def __str__(self) -> str:
         where = f" — {self._verb()} at {self.site}" if self.site else ""
         return f"{self.kind} {self.name!r} {self.detail}{where}"
 
     def _verb(self) -> str:
+        if self.verb is not None:
+            return self.verb
         return {
             "handler": "registered",
             "pubsub": "subscribed",
@@ -79,7 +83,7 @@ class Ledger:
     run_tasks: list[RunRecord] = field(default_factory=list)
     run_threads: list[RunRecord] = field(default_factory=list)
     pubsub_sites: dict[int, Site] = field(default_factory=dict)
-    loop_errors: list[str] = field(default_factory=list)
+    loop_errors: list[Finding] = field(default_factory=list)
     # Strong references on purpose: asyncio holds tasks weakly, so an orphan task waiting
     # on an object only it references is a garbage cycle, and would vanish mid-check.
     created_tasks: dict[asyncio.Task[Any], Site] = field(default_factory=dict)
@@ -170,7 +174,7 @@ class Ledger:
         def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
             exception = context.get("exception")
             if exception is not None and not isinstance(exception, asyncio.CancelledError):
-                self.loop_errors.append(f"{context.get('message')}: {exception!r}")
+                self.loop_errors.append(_loop_error(context, exception))
             if previous_handler is not None:
                 previous_handler(loop, context)
             else:
@@ -220,6 +224,17 @@ class Ledger:
                 loop.run_until_complete(asyncio.sleep(0.002))
             else:
                 time.sleep(0.002)
+
+
+def _loop_error(context: dict[str, Any], exception: BaseException) -> Finding:
+    """An error asyncio would only log ("Task exception was never retrieved", "Exception in
+    callback"), named after its task if it has one, placed where it was raised."""
+    from fletsafe._sites import raise_site
+
+    task: Any = context.get("task") or context.get("future")
+    name = task.get_name() if hasattr(task, "get_name") else "loop"
+    detail = f"raised {exception!r} ({context.get('message')}; asyncio only logged it)"
+    return Finding("error", name, raise_site(exception), detail, verb="raised")
 
 
 _original_start = threading.Thread.start

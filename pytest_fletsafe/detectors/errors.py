@@ -49,5 +49,5 @@ def collect(ledger: Ledger) -> list[Finding]:
         for e in manager.errors()
         if e.background
     )
-    findings.extend(Finding("error", "loop", None, message) for message in ledger.loop_errors)
+    findings.extend(ledger.loop_errors)
     return findings

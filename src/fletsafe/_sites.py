@@ -21,7 +21,14 @@ import threading
 from types import FrameType
 from typing import NamedTuple
 
-__all__ = ["Site", "caller_site", "caller_site_from", "is_infrastructure", "skip_directory"]
+__all__ = [
+    "Site",
+    "caller_site",
+    "caller_site_from",
+    "is_infrastructure",
+    "raise_site",
+    "skip_directory",
+]
 
 
 class Site(NamedTuple):
@@ -96,3 +103,16 @@ def caller_site_from(frame: FrameType | None) -> Site:
             return _new_site(Site, (filename, frame.f_lineno))
         frame = frame.f_back
     return UNKNOWN_SITE
+
+
+def raise_site(exception: BaseException) -> Site | None:
+    """The innermost frame of ``exception``'s traceback outside skipped directories: the
+    line in the user's code that raised (or called what raised)."""
+    site = None
+    tb = exception.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not is_infrastructure(filename):
+            site = _new_site(Site, (filename, tb.tb_lineno))
+        tb = tb.tb_next
+    return site

@@ -333,6 +333,56 @@ async def test_thread_error(flet_page):
     result.stdout.fnmatch_lines(["*error '*work' raised RuntimeError('import failed')*"])
 
 
+LOOP_ERRORS = """
+async def fail():
+    raise ValueError("lost")
+
+@pytest.fixture
+async def retried():  # its task's error is retrieved in the teardown
+    task = asyncio.get_running_loop().create_task(fail())
+    yield
+    with pytest.raises(ValueError):
+        await task
+
+@pytest.mark.leakcheck
+async def test_fire_and_forget():
+    asyncio.get_running_loop().create_task(fail(), name="sync-contacts")
+    await asyncio.sleep(0.01)
+    gc.collect()  # where asyncio logs "Task exception was never retrieved"
+
+@pytest.mark.leakcheck
+async def test_callback():
+    asyncio.get_running_loop().call_soon(lambda: 1 / 0)
+    await asyncio.sleep(0.01)
+
+@pytest.mark.leakcheck
+async def test_clean():
+    with pytest.raises(ValueError):
+        await asyncio.get_running_loop().create_task(fail())
+
+@pytest.mark.leakcheck
+async def test_view(retried):
+    await asyncio.sleep(0.01)
+"""
+
+
+def test_errors_asyncio_only_logs_are_caught_where_they_were_raised(
+    tester: pytest.Pytester,
+) -> None:
+    tester.makepyfile("import asyncio\nimport gc\n\nimport pytest\n" + LOOP_ERRORS)
+    result = tester.runpytest("-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=4, failed=2)  # the two leaky tests fail at teardown
+    result.stdout.fnmatch_lines(
+        [
+            "*error 'sync-contacts' raised ValueError('lost') (Task exception was never "
+            "retrieved; asyncio only logged it) — raised at *test_*.py:7",
+            "*error 'loop' raised ZeroDivisionError* (Exception in callback *) — raised at "
+            "*test_*.py:24",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*::test_clean PASSED*", "*::test_view PASSED*"])
+
+
 def test_a_test_that_already_failed_shows_its_own_failure_first(tester: pytest.Pytester) -> None:
     tester.makepyfile(
         HEADER
