@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pytest_fletsafe._statemachine import _INVARIANT_MARKER, _MARKERS
@@ -341,7 +343,9 @@ def test_the_saved_failure_replays_exactly_with_its_schedule(
     found = script()
     monkeypatch.setenv("REPLAY", "1")
     assert script() == found
-    assert "(schedule): [(True, 1), (True, 1)]\nE       state.click_both()" in found
+    # The race needs the two clicks' tasks to deviate from the default order. (Shrinking
+    # usually ends at [(True, 1), (True, 1)], but hypothesis does not promise a minimum.)
+    assert re.search(r"\(schedule\): \[[^\]]*\(True, 1\)[^\]]*\]\nE +state\.click_both\(\)", found)
 
 
 def test_an_exception_in_a_handler_fails_the_step(tester: pytest.Pytester) -> None:
