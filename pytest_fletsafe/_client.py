@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import itertools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 from flet.controls.base_control import BaseControl
@@ -35,6 +36,8 @@ from flet.messaging.protocol import (
 )
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
+
+from fletsafe._sites import Site, is_infrastructure, raise_site
 
 __all__ = ["FletClient", "HandlerError", "SentMessage"]
 
@@ -55,6 +58,35 @@ class HandlerError(AssertionError):
     Flet only logs such an exception and tells the client the session crashed, so a test
     would pass; the client raises this instead, with the handler's traceback.
     """
+
+
+class Crash(NamedTuple):
+    """An error Flet only logged and reported to the client as a crashed session."""
+
+    text: str
+    """Flet's message: the exception and its traceback."""
+    handler: str
+    """The user's function Flet called (the outermost frame of the user's code)."""
+    summary: str
+    """The exception's repr, or the message's first line."""
+    site: Site | None
+    """The line in the user's code that raised."""
+
+    @classmethod
+    def from_error(cls, text: str, exception: BaseException | None) -> Crash:
+        if exception is None:  # page.error("...") called by the app itself
+            return cls(text, "page.error", text.partition("\n")[0], None)
+        return cls(text, _outermost_function(exception), repr(exception), raise_site(exception))
+
+
+def _outermost_function(exception: BaseException) -> str:
+    tb = exception.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if not is_infrastructure(code.co_filename):
+            return getattr(code, "co_qualname", code.co_name)  # co_qualname: 3.11+
+        tb = tb.tb_next
+    return "handler"
 
 
 @dataclass(frozen=True)
@@ -114,12 +146,13 @@ class FletClient:
         )
         self.hub = hub or PubSubHub(loop=loop, executor=self.executor)
         self.messages: list[SentMessage] = []
-        self.crashes: list[str] = []
+        self.crashes: list[Crash] = []
         self._answers: dict[str, Any] = dict(_DEFAULT_ANSWERS)
         self._serial = itertools.count(1)  # names the client's tasks: "click Button #2"
         self._closed = False
         self.connection = _InProcessConnection(self, loop)
         self.session = Session(self.connection)
+        self.session.error = self._record_crash  # type: ignore[method-assign]
         self.page: Page = self.session.page
         self._register(width, height, route)
 
@@ -147,11 +180,16 @@ class FletClient:
 
     # -- what the page sends ---------------------------------------------------------------
 
+    def _record_crash(self, message: str) -> None:
+        # Wraps Session.error rather than watching for SESSION_CRASHED messages: a handler
+        # of on_disconnect or on_close runs after the connection is gone, and its error
+        # would never reach the client. Flet calls this inside its ``except`` block.
+        self.crashes.append(Crash.from_error(message, sys.exc_info()[1]))
+        Session.error(self.session, message)
+
     def _receive(self, message: SentMessage) -> None:
         self.messages.append(message)
-        if message.action == "SESSION_CRASHED":
-            self.crashes.append(str(message.body.get("message", message.body)))
-        elif message.action == "INVOKE_METHOD":
+        if message.action == "INVOKE_METHOD":
             body = message.body
             answer = self._answers.get(body["name"])
             result = answer(body.get("args")) if callable(answer) else answer
@@ -188,7 +226,7 @@ class FletClient:
             del self.crashes[crashes_before:]  # raised here, so not reported again later
             raise HandlerError(
                 f"the on_{event_name} handler of {type(control).__name__} raised:\n"
-                + "\n".join(new)
+                + "\n".join(crash.text for crash in new)
             )
 
     def dispatch(self, control: BaseControl, event_name: str, data: Any = None) -> Any:

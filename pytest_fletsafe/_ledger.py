@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import textwrap
 import threading
 import time
 import warnings
@@ -45,10 +46,13 @@ class Finding:
     detail: str
     verb: str | None = None
     """What happened at ``site``, when the kind's usual verb would mislead (``raised``)."""
+    trace: str = ""
+    """A traceback, shown under the line."""
 
     def __str__(self) -> str:
         where = f" — {self._verb()} at {self.site}" if self.site else ""
-        return f"{self.kind} {self.name!r} {self.detail}{where}"
+        trace = "\n" + textwrap.indent(self.trace.rstrip(), "      ") if self.trace else ""
+        return f"{self.kind} {self.name!r} {self.detail}{where}{trace}"
 
     def _verb(self) -> str:
         if self.verb is not None:

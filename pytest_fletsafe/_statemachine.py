@@ -138,7 +138,7 @@ class FletStateMachine(stateful.RuleBasedStateMachine):
 
     def _check_handler_errors(self) -> None:
         if self.check_handler_errors and self.client.crashes:
-            raise AssertionError("a Flet handler raised:\n" + self.client.crashes[0])
+            raise AssertionError("a Flet handler raised:\n" + self.client.crashes[0].text)
 
     @stateful.invariant()
     def fletsafe_invariants(self) -> None:

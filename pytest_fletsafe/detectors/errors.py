@@ -25,7 +25,14 @@ def collect(ledger: Ledger) -> list[Finding]:
     ):
         return []
     findings = [
-        Finding("error", "handler", None, f"raised (Flet only logged it):\n{crash}")
+        Finding(
+            "error",
+            crash.handler,
+            crash.site,
+            f"raised {crash.summary} (Flet only logged it)",
+            verb="raised",
+            trace=crash.text,
+        )
         for client in ledger.clients
         for crash in client.crashes
     ]

@@ -383,6 +383,41 @@ def test_errors_asyncio_only_logs_are_caught_where_they_were_raised(
     result.stdout.fnmatch_lines(["*::test_clean PASSED*", "*::test_view PASSED*"])
 
 
+def test_a_handler_error_after_the_window_closed_is_caught_where_it_was_raised(
+    tester: pytest.Pytester,
+) -> None:
+    # Flet runs on_disconnect after dropping the connection, so the error never reaches a
+    # client: before fletsafe recorded Session.error itself, this test passed.
+    tester.makepyfile(
+        """
+def save_draft():
+    raise RuntimeError("save on exit failed")
+
+def on_disconnect(e):
+    save_draft()
+
+async def test_leaky(flet_page, flet_client):
+    flet_page.on_disconnect = on_disconnect
+    await flet_client.close()
+
+async def test_clean(flet_page, flet_client):
+    flet_page.on_disconnect = lambda e: None
+    await flet_client.close()
+"""
+    )
+    result = tester.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_leaky left 1 thing(s) behind:",
+            "  error 'on_disconnect' raised RuntimeError('save on exit failed') (Flet only "
+            "logged it) — raised at *test_*.py:2",
+            "      save on exit failed",
+            "      Traceback (most recent call last):",
+        ]
+    )
+
+
 def test_a_test_that_already_failed_shows_its_own_failure_first(tester: pytest.Pytester) -> None:
     tester.makepyfile(
         HEADER
