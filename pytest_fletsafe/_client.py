@@ -37,7 +37,7 @@ from flet.messaging.protocol import (
 from flet.messaging.session import Session
 from flet.pubsub.pubsub_hub import PubSubHub
 
-from fletsafe._sites import Site, is_infrastructure, raise_site
+from fletsafe._sites import Site, raise_site, raising_function
 
 __all__ = ["FletClient", "HandlerError", "SentMessage"]
 
@@ -76,17 +76,8 @@ class Crash(NamedTuple):
     def from_error(cls, text: str, exception: BaseException | None) -> Crash:
         if exception is None:  # page.error("...") called by the app itself
             return cls(text, "page.error", text.partition("\n")[0], None)
-        return cls(text, _outermost_function(exception), repr(exception), raise_site(exception))
-
-
-def _outermost_function(exception: BaseException) -> str:
-    tb = exception.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if not is_infrastructure(code.co_filename):
-            return getattr(code, "co_qualname", code.co_name)  # co_qualname: 3.11+
-        tb = tb.tb_next
-    return "handler"
+        handler = raising_function(exception) or "handler"
+        return cls(text, handler, repr(exception), raise_site(exception))
 
 
 @dataclass(frozen=True)

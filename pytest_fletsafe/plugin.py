@@ -59,7 +59,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    interleaved = checked = False
+    interleaved = checked = growth = False
     inherited: dict[int, list[pytest.Mark]] = {}
     for item in items:  # bad markers: a UsageError now
         marks = _marks(item, inherited)
@@ -67,14 +67,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         checked |= fixtures.prepare(item, marks)
         if item.stash[fixtures.SETTINGS].growth is not None:
             item.stash[_FUNCTION] = getattr(item, "obj", None)
+            growth = True
     # Per-test hooks cost every test a few microseconds, and the runtime ~15 ms to import:
     # both only when some test is checked or interleaved.
     if checked or interleaved:
         _skip_infrastructure_frames()  # creation sites and steps point into the user's code
     if checked and not config.pluginmanager.has_plugin(_PER_TEST):
         config.pluginmanager.register(_PerTestHooks(), _PER_TEST)
-    runs_itself = any(_FUNCTION in item.stash for item in items)
-    if runs_itself and not config.pluginmanager.has_plugin(_CALLS):
+    if (interleaved or growth) and not config.pluginmanager.has_plugin(_CALLS):
         config.pluginmanager.register(_CallHooks(), _CALLS)
 
 

@@ -18,7 +18,7 @@ import concurrent.futures
 import os
 import sys
 import threading
-from types import FrameType
+from types import FrameType, TracebackType
 from typing import NamedTuple
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "caller_site_from",
     "is_infrastructure",
     "raise_site",
+    "raising_function",
     "skip_directory",
 ]
 
@@ -105,14 +106,31 @@ def caller_site_from(frame: FrameType | None) -> Site:
     return UNKNOWN_SITE
 
 
+def _user_entries(exception: BaseException) -> list[TracebackType]:
+    """The entries of ``exception``'s traceback outside skipped directories, outermost first."""
+    entries = []
+    tb = exception.__traceback__
+    while tb is not None:
+        if not is_infrastructure(tb.tb_frame.f_code.co_filename):
+            entries.append(tb)
+        tb = tb.tb_next
+    return entries
+
+
 def raise_site(exception: BaseException) -> Site | None:
     """The innermost frame of ``exception``'s traceback outside skipped directories: the
     line in the user's code that raised (or called what raised)."""
-    site = None
-    tb = exception.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if not is_infrastructure(filename):
-            site = _new_site(Site, (filename, tb.tb_lineno))
-        tb = tb.tb_next
-    return site
+    entries = _user_entries(exception)
+    if not entries:
+        return None
+    return _new_site(Site, (entries[-1].tb_frame.f_code.co_filename, entries[-1].tb_lineno))
+
+
+def raising_function(exception: BaseException) -> str | None:
+    """The outermost function of the user's code in ``exception``'s traceback: the one a
+    framework called (a Flet handler, say)."""
+    entries = _user_entries(exception)
+    if not entries:
+        return None
+    code = entries[0].tb_frame.f_code
+    return getattr(code, "co_qualname", code.co_name)  # co_qualname: 3.11+
